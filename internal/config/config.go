@@ -1,0 +1,206 @@
+// Package config loads the YAML configuration of both binaries: ${env:NAME}
+// expansion, strict decoding over a struct pre-filled with defaults, and
+// validation problems reported with their YAML path.
+//
+// It lives in internal/ because every package's Config type uses Secret and
+// Problems, and both binaries load files the same way; it is not a public API.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Validator is implemented by config structs; Validate returns every problem
+// found (a Problems value), with paths relative to the struct.
+type Validator interface {
+	Validate() error
+}
+
+var envRef = regexp.MustCompile(`\$\{env:([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// ExpandEnv replaces ${env:NAME} and ${env:NAME:-default} in s. An unset
+// variable without a default is an error: a silently empty API key or DSN is
+// worse than refusing to start.
+func ExpandEnv(s string, lookup func(string) (string, bool)) (string, error) {
+	var missing []string
+	out := envRef.ReplaceAllStringFunc(s, func(ref string) string {
+		m := envRef.FindStringSubmatch(ref)
+		if v, ok := lookup(m[1]); ok && (v != "" || m[2] == "") {
+			return v
+		}
+		if m[2] != "" {
+			return m[3]
+		}
+		missing = append(missing, m[1])
+		return ""
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("environment variable %s is not set (use ${env:%s:-default} for an optional value)", strings.Join(missing, ", "), missing[0])
+	}
+	return out, nil
+}
+
+// Load reads the YAML file at path into dst, which must already hold the
+// defaults. Unknown keys are errors. If dst implements Validator, its
+// problems are returned too.
+func Load(path string, dst any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return Parse(data, os.LookupEnv, dst)
+}
+
+// Parse is Load on bytes with an injectable environment, for tests.
+func Parse(data []byte, lookup func(string) (string, bool), dst any) error {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if root.Kind == 0 { // empty document: defaults only
+		return validate(dst)
+	}
+	// Expand inside scalar values rather than in the raw text, so a secret
+	// containing ':' or '#' cannot change the YAML structure.
+	var problems Problems
+	expandNode(&root, "", lookup, &problems)
+	if err := problems.Err(); err != nil {
+		return err
+	}
+	expanded, err := yaml.Marshal(&root)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(dst); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return validate(dst)
+}
+
+func validate(dst any) error {
+	if v, ok := dst.(Validator); ok {
+		return v.Validate()
+	}
+	return nil
+}
+
+func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), problems *Problems) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			expandNode(c, path, lookup, problems)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			expandNode(n.Content[i+1], Join(path, n.Content[i].Value), lookup, problems)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			expandNode(c, fmt.Sprintf("%s[%d]", path, i), lookup, problems)
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${env:") {
+			return
+		}
+		v, err := ExpandEnv(n.Value, lookup)
+		if err != nil {
+			problems.Add(path, "%v", err)
+			return
+		}
+		n.Value = v
+		// An expanded value is data, never YAML: keep "true" or "10s" typed as
+		// the target field wants, but let an empty value be an empty string.
+		if n.Tag == "" || n.Tag == "!!str" {
+			n.Tag = ""
+		}
+		n.Style = 0
+	}
+}
+
+// Join builds a YAML path ("forward.queue.dir").
+func Join(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
+
+// Problem is one validation failure at a YAML path.
+type Problem struct {
+	Path string
+	Msg  string
+}
+
+// Problems collects every validation failure so a user fixes them in one go.
+type Problems []Problem
+
+// Add records a problem at path.
+func (p *Problems) Add(path, format string, args ...any) {
+	*p = append(*p, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Merge adds the problems of a nested Validate() under prefix; any other
+// error is recorded as a problem at prefix.
+func (p *Problems) Merge(prefix string, err error) {
+	if err == nil {
+		return
+	}
+	var nested Problems
+	if errors.As(err, &nested) {
+		for _, q := range nested {
+			*p = append(*p, Problem{Path: Join(prefix, q.Path), Msg: q.Msg})
+		}
+		return
+	}
+	p.Add(prefix, "%v", err)
+}
+
+// Err returns nil when there are no problems.
+func (p Problems) Err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+func (p Problems) Error() string {
+	lines := make([]string, len(p))
+	for i, q := range p {
+		if q.Path == "" {
+			lines[i] = q.Msg
+		} else {
+			lines[i] = q.Path + ": " + q.Msg
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Secret is a string that never prints: logs, --validate output and error
+// messages show [REDACTED].
+type Secret string
+
+const redacted = "[REDACTED]"
+
+func (s Secret) String() string               { return s.mask() }
+func (s Secret) GoString() string             { return s.mask() }
+func (s Secret) MarshalYAML() (any, error)    { return s.mask(), nil }
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.mask()), nil }
+
+// Value is the only way to read the secret.
+func (s Secret) Value() string { return string(s) }
+
+func (s Secret) mask() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
