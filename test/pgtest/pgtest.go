@@ -1,0 +1,262 @@
+// Package pgtest starts a throwaway PostgreSQL 15 cluster for tests: a real
+// server in a temp dir on a free loopback port, with pg_stat_statements and
+// auto_explain preloaded, trust auth, and no fsync so it starts in about a
+// second. As root it runs as the `postgres` OS user, because PostgreSQL
+// refuses to run as root.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Server is one running cluster.
+type Server struct {
+	t       testing.TB
+	dir     string // 0755, reachable by the postgres user
+	dataDir string
+	logDir  string
+	port    int
+	runAs   string // OS user to run binaries as ("" = current user)
+	binDir  string
+}
+
+type options struct {
+	settings map[string]string
+}
+
+// Option changes how the cluster is configured.
+type Option func(*options)
+
+// WithSetting adds or overrides a postgresql.conf setting, e.g.
+// WithSetting("log_destination", "jsonlog"). Values are written verbatim,
+// so string values need their own single quotes.
+func WithSetting(key, value string) Option {
+	return func(o *options) { o.settings[key] = value }
+}
+
+// binDir finds initdb: PATH first, then the Debian location.
+func findBinDir() string {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if _, err := exec.LookPath("pg_ctl"); err == nil {
+			return filepath.Dir(p)
+		}
+	}
+	const debian = "/usr/lib/postgresql/15/bin"
+	if _, err := os.Stat(filepath.Join(debian, "initdb")); err == nil {
+		return debian
+	}
+	return ""
+}
+
+// Start initialises and starts a cluster; t.Cleanup stops it and removes its
+// files. Without PostgreSQL binaries it skips the test, unless
+// DBINTEL_REQUIRE_DB is set (CI), where it fails.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	bin := findBinDir()
+	if bin == "" {
+		if os.Getenv("DBINTEL_REQUIRE_DB") != "" {
+			t.Fatal("pgtest: PostgreSQL binaries (initdb, pg_ctl) not found and DBINTEL_REQUIRE_DB is set; install postgresql-15")
+		}
+		t.Skip("pgtest: PostgreSQL binaries (initdb, pg_ctl) not found; install postgresql-15 or set DBINTEL_REQUIRE_DB=1 to make this a failure")
+	}
+	o := options{settings: map[string]string{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	// Not t.TempDir: its parents are 0700, so the postgres user could not
+	// reach a directory inside it.
+	dir, err := os.MkdirTemp("", "dbintel-pgtest-")
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	s := &Server{t: t, dir: dir, dataDir: filepath.Join(dir, "data"), logDir: filepath.Join(dir, "log"), binDir: bin}
+	t.Cleanup(func() { s.cleanup() })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	if os.Geteuid() == 0 {
+		s.runAs = "postgres"
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			t.Fatalf("pgtest: running as root needs a postgres OS user: %v", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatalf("pgtest: %v", err)
+		}
+	}
+	if out, err := s.run("initdb", "-D", s.dataDir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
+		t.Fatalf("pgtest: initdb: %v\n%s", err, out)
+	}
+	if out, err := s.run("mkdir", "-p", s.logDir); err != nil {
+		t.Fatalf("pgtest: %v\n%s", err, out)
+	}
+	s.port = freePort(t)
+	if err := s.writeConf(o.settings); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	s.Start()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.DSN())
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		t.Fatalf("pgtest: create extension: %v", err)
+	}
+	return s
+}
+
+func (s *Server) writeConf(extra map[string]string) error {
+	settings := map[string]string{
+		"port":                          strconv.Itoa(s.port),
+		"listen_addresses":              "'127.0.0.1'",
+		"unix_socket_directories":       "'" + s.dir + "'",
+		"shared_preload_libraries":      "'pg_stat_statements,auto_explain'",
+		"pg_stat_statements.track":      "all",
+		"track_io_timing":               "on",
+		"compute_query_id":              "on",
+		"fsync":                         "off",
+		"synchronous_commit":            "off",
+		"full_page_writes":              "off",
+		"max_connections":               "50",
+		"shared_buffers":                "32MB",
+		"logging_collector":             "on",
+		"log_directory":                 "'" + s.logDir + "'",
+		"log_filename":                  "'postgresql.log'",
+		"log_destination":               "'stderr'",
+		"auto_explain.log_min_duration": "-1",
+	}
+	for k, v := range extra {
+		settings[k] = v
+	}
+	keys := make([]string, 0, len(settings))
+	for k := range settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("\n# pgtest\n")
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s = %s\n", k, settings[k])
+	}
+	// Written by the current user (possibly root) into a file the postgres
+	// user owns: append keeps the owner.
+	f, err := os.OpenFile(filepath.Join(s.dataDir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("postgresql.conf: %w", err)
+	}
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return fmt.Errorf("postgresql.conf: %w", err)
+	}
+	return f.Close()
+}
+
+// Start starts a stopped server again, with the same data and port. It
+// must be called from the test goroutine (it calls t.Fatal on failure).
+func (s *Server) Start() {
+	s.t.Helper()
+	out, err := s.run("pg_ctl", "-D", s.dataDir, "-l", filepath.Join(s.dir, "pg_ctl.log"), "-w", "-t", "60", "start")
+	if err != nil {
+		log, _ := os.ReadFile(filepath.Join(s.dir, "pg_ctl.log"))
+		s.t.Fatalf("pgtest: pg_ctl start: %v\n%s\n%s", err, out, log)
+	}
+}
+
+// Stop stops the server (fast shutdown: sessions are disconnected). It must
+// be called from the test goroutine.
+func (s *Server) Stop() {
+	s.t.Helper()
+	if out, err := s.run("pg_ctl", "-D", s.dataDir, "-m", "fast", "-w", "-t", "60", "stop"); err != nil {
+		s.t.Fatalf("pgtest: pg_ctl stop: %v\n%s", err, out)
+	}
+}
+
+// DSN is a libpq URL for the superuser over TCP.
+func (s *Server) DSN() string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.port)
+}
+
+// DSNFor is DSN with another database and user.
+func (s *Server) DSNFor(db, user string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", user, s.port, db)
+}
+
+// Port is the TCP port the server listens on (127.0.0.1 only).
+func (s *Server) Port() int { return s.port }
+
+// LogDir is where the server writes its logs (logging_collector is on;
+// the file is postgresql.log, plus .json/.csv for jsonlog/csvlog).
+func (s *Server) LogDir() string { return s.logDir }
+
+// Conn opens a connection closed at the end of the test.
+func (s *Server) Conn(t testing.TB) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, s.DSN())
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+// Exec runs statements on a fresh connection, failing the test on error.
+func (s *Server) Exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
+	c := s.Conn(t)
+	if _, err := c.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("pgtest: %q: %v", sql, err)
+	}
+}
+
+func (s *Server) cleanup() {
+	if _, err := os.Stat(filepath.Join(s.dataDir, "postmaster.pid")); err == nil {
+		s.run("pg_ctl", "-D", s.dataDir, "-m", "immediate", "-w", "-t", "60", "stop")
+	}
+	os.RemoveAll(s.dir)
+}
+
+// run executes a PostgreSQL binary (or mkdir) as the server's OS user.
+func (s *Server) run(name string, args ...string) ([]byte, error) {
+	if name != "mkdir" {
+		name = filepath.Join(s.binDir, name)
+	}
+	var cmd *exec.Cmd
+	if s.runAs != "" {
+		cmd = exec.Command("runuser", append([]string{"-u", s.runAs, "--", name}, args...)...)
+	} else {
+		cmd = exec.Command(name, args...)
+	}
+	cmd.Dir = s.dir
+	return cmd.CombinedOutput()
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("pgtest: free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
