@@ -81,9 +81,10 @@ func TestRemovePointsIf(t *testing.T) {
 		t.Fatalf("gauge points left = %d, want 2", left)
 	}
 	var seen Point
-	RemovePointsIf(h, func(p Point) bool { seen = p; return true })
-	if !seen.HasValue || seen.Value != 2.5 || !IsQueryLevelPoint(seen.Attrs) {
-		t.Fatalf("histogram view = %+v", seen)
+	var queryLevel bool
+	RemovePointsIf(h, func(p Point) bool { seen, queryLevel = p, IsQueryLevelPoint(p.Attrs); return true })
+	if !seen.HasValue || seen.Value != 2.5 || !queryLevel {
+		t.Fatalf("histogram view: value %v (has %v), query-level %v", seen.Value, seen.HasValue, queryLevel)
 	}
 	RemoveEmptyMetrics(md)
 	if md.MetricCount() != 1 || md.DataPointCount() != 2 {
