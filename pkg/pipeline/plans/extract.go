@@ -1,0 +1,180 @@
+package plans
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+)
+
+// Systems as they appear in the plans_parsed_total{system} label.
+const (
+	systemPostgreSQL = "postgresql"
+	systemMySQL      = "mysql" // MySQL 8 and MariaDB share one format family
+)
+
+// limits bound the work spent on one plan.
+type limits struct {
+	maxBytes int
+	maxDepth int
+}
+
+// summary is what one plan says, ready to become attributes.
+type summary struct {
+	system    string
+	hash      uint64
+	nodeCount int
+	depth     int
+	nodeTypes [][]byte // deduplicated, unsorted until finish
+	seqScans  [][]byte // relations read by a full scan, deduplicated
+
+	totalCost, rows       float64
+	hasTotalCost, hasRows bool
+	hasNestedLoop         bool
+
+	// Execution figures, only in EXPLAIN ANALYZE / auto_explain with
+	// log_analyze plans.
+	analyzed         bool
+	sortSpill        bool
+	actualTimeMs     float64
+	actualRows       float64
+	maxEstimateError float64
+	hasBuffers       bool
+	sharedHit        float64
+	sharedRead       float64
+	tempBlocks       float64
+}
+
+func addUnique(set [][]byte, v []byte) [][]byte {
+	for _, s := range set {
+		if bytes.Equal(s, v) {
+			return set
+		}
+	}
+	return append(set, v)
+}
+
+func sortedStrings(set [][]byte) []string {
+	out := make([]string, len(set))
+	for i, s := range set {
+		out[i] = string(s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+var (
+	errTooLarge   = errors.New("plan exceeds max_plan_bytes")
+	errNotAPlan   = errors.New("JSON holds no PostgreSQL or MySQL plan")
+	wrapperMarker = []byte("plan:")
+)
+
+// extract parses one plan in a single pass. data is the body as received:
+// bare EXPLAIN JSON (PostgreSQL array or object, MySQL/MariaDB object), an
+// auto_explain message ("duration: 1.2 ms  plan:\n{...}", possibly behind
+// a log line prefix), or a PostgreSQL jsonlog line whose "message" holds
+// such a message.
+func extract(data []byte, lim limits) (*summary, error) {
+	if len(data) > lim.maxBytes {
+		return nil, errTooLarge
+	}
+	data = unwrap(data)
+	l := &lexer{data: data, maxDepth: lim.maxDepth}
+	s := &summary{}
+	var message []byte
+	switch l.peek() {
+	case '[':
+		pg := pgWalker{l: l, s: s}
+		l.array(pg.statement)
+		pg.finish()
+	case '{':
+		var pg *pgWalker
+		var my *myWalker
+		l.object(func(key []byte) {
+			switch string(key) {
+			case "Plan":
+				if pg == nil {
+					pg = &pgWalker{l: l, s: s}
+				}
+				pg.root()
+			case "query_block":
+				if my == nil {
+					my = &myWalker{l: l, s: s}
+				}
+				my.root()
+			case "message":
+				if l.peek() == '"' {
+					message = l.str()
+				} else {
+					l.skip()
+				}
+			default:
+				l.skip()
+			}
+		})
+		switch {
+		case l.err != nil:
+		case pg != nil && my == nil:
+			pg.finish()
+		case my != nil && pg == nil:
+			my.finish()
+		case pg == nil && my == nil && message != nil && bytes.Contains(message, wrapperMarker):
+			return extract(message, lim) // jsonlog line: the plan is in the message
+		default:
+			return nil, errNotAPlan
+		}
+	default:
+		return nil, errParse
+	}
+	if l.err != nil {
+		return nil, l.err
+	}
+	if l.peek() != 0 {
+		return nil, errParse // trailing garbage
+	}
+	if s.nodeCount == 0 {
+		return nil, errNotAPlan
+	}
+	return s, nil
+}
+
+// unwrap strips auto_explain's text prefix: "<log line prefix> duration:
+// 0.05 ms  plan:\n{". Only a body that does not already start with JSON is
+// searched, so a plan whose text mentions "plan:" is left alone.
+func unwrap(data []byte) []byte {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		return t
+	}
+	i := bytes.Index(data, wrapperMarker)
+	if i < 0 {
+		return data
+	}
+	return bytes.TrimLeft(data[i+len(wrapperMarker):], " \t\r\n")
+}
+
+// fnv64 is FNV-1a, inlined so hashing a node costs no allocation.
+type fnv64 uint64
+
+const (
+	fnvOffset fnv64 = 14695981039346656037
+	fnvPrime  fnv64 = 1099511628211
+)
+
+func (h fnv64) bytes(b []byte) fnv64 {
+	for _, c := range b {
+		h ^= fnv64(c)
+		h *= fnvPrime
+	}
+	// A terminator keeps ("ab","c") apart from ("a","bc").
+	h ^= 0xff
+	h *= fnvPrime
+	return h
+}
+
+func (h fnv64) u64(v uint64) fnv64 {
+	for i := 0; i < 8; i++ {
+		h ^= fnv64(byte(v >> (8 * i)))
+		h *= fnvPrime
+	}
+	return h
+}
