@@ -1,0 +1,203 @@
+package otlpserver
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/dbintel/dbintel/internal/config"
+)
+
+// Config is the receiver's YAML section.
+type Config struct {
+	GRPC GRPCConfig `yaml:"grpc"`
+	HTTP HTTPConfig `yaml:"http"`
+	Auth AuthConfig `yaml:"auth"`
+}
+
+// GRPCConfig configures OTLP/gRPC. An empty endpoint turns it off.
+type GRPCConfig struct {
+	Endpoint string `yaml:"endpoint"`
+	// MaxRecvMsgSizeBytes caps one message after decompression; gRPC itself
+	// answers RESOURCE_EXHAUSTED above it.
+	MaxRecvMsgSizeBytes  int       `yaml:"max_recv_msg_size_bytes"`
+	MaxConcurrentStreams int       `yaml:"max_concurrent_streams"`
+	TLS                  TLSConfig `yaml:"tls"`
+}
+
+// HTTPConfig configures OTLP/HTTP. An empty endpoint turns it off.
+type HTTPConfig struct {
+	Endpoint string `yaml:"endpoint"`
+	// MaxRequestBytes caps the body as sent (compressed); above it: 413.
+	MaxRequestBytes int64 `yaml:"max_request_bytes"`
+	// MaxDecompressedBytes caps the body after decompression; above it: 413,
+	// found without decompressing more than this many bytes.
+	MaxDecompressedBytes int64 `yaml:"max_decompressed_bytes"`
+	// Timeouts of net/http; 0 means none (except read_header_timeout, which
+	// must be set: it is the defence against slow-header clients).
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	TLS               TLSConfig     `yaml:"tls"`
+}
+
+// TLSConfig turns on TLS when cert_file is set, and mTLS when client_ca_file
+// is set too (clients must present a certificate signed by that CA).
+type TLSConfig struct {
+	CertFile     string `yaml:"cert_file"`
+	KeyFile      string `yaml:"key_file"`
+	ClientCAFile string `yaml:"client_ca_file"`
+}
+
+// AuthConfig is inbound authentication. When any token or key is set, every
+// request must carry "authorization: Bearer <token>" with one of
+// bearer_tokens, or "api-key: <key>" with one of api_keys.
+type AuthConfig struct {
+	BearerTokens []config.Secret `yaml:"bearer_tokens"`
+	APIKeys      []config.Secret `yaml:"api_keys"`
+}
+
+const (
+	mib = 1 << 20
+	// maxGRPCMessageBytes is where a larger gRPC message stops making sense
+	// (the HTTP/2 transport allocates the whole message).
+	maxGRPCMessageBytes = 1 << 30
+)
+
+// DefaultConfig listens on the standard OTLP ports of every interface.
+func DefaultConfig() Config {
+	return Config{
+		GRPC: GRPCConfig{
+			Endpoint:             "0.0.0.0:4317",
+			MaxRecvMsgSizeBytes:  16 * mib,
+			MaxConcurrentStreams: 64,
+		},
+		HTTP: HTTPConfig{
+			Endpoint:             "0.0.0.0:4318",
+			MaxRequestBytes:      16 * mib,
+			MaxDecompressedBytes: 64 * mib,
+			ReadHeaderTimeout:    5 * time.Second,
+			ReadTimeout:          30 * time.Second,
+			WriteTimeout:         30 * time.Second,
+			IdleTimeout:          120 * time.Second,
+		},
+	}
+}
+
+// Validate returns every problem, with YAML paths relative to Config.
+func (c Config) Validate() error {
+	var p config.Problems
+	if c.GRPC.Endpoint == "" && c.HTTP.Endpoint == "" {
+		p.Add("", "grpc.endpoint and http.endpoint are both empty: the receiver would accept nothing")
+	}
+	if c.GRPC.Endpoint != "" {
+		checkEndpoint(&p, "grpc.endpoint", c.GRPC.Endpoint)
+	}
+	if c.GRPC.MaxRecvMsgSizeBytes <= 0 || c.GRPC.MaxRecvMsgSizeBytes > maxGRPCMessageBytes {
+		p.Add("grpc.max_recv_msg_size_bytes", "must be in 1..%d, got %d", maxGRPCMessageBytes, c.GRPC.MaxRecvMsgSizeBytes)
+	}
+	if c.GRPC.MaxConcurrentStreams <= 0 || int64(c.GRPC.MaxConcurrentStreams) > 1<<31 {
+		p.Add("grpc.max_concurrent_streams", "must be in 1..%d, got %d", 1<<31, c.GRPC.MaxConcurrentStreams)
+	}
+	p.Merge("grpc.tls", c.GRPC.TLS.Validate())
+
+	if c.HTTP.Endpoint != "" {
+		checkEndpoint(&p, "http.endpoint", c.HTTP.Endpoint)
+	}
+	if c.HTTP.MaxRequestBytes <= 0 {
+		p.Add("http.max_request_bytes", "must be positive, got %d", c.HTTP.MaxRequestBytes)
+	}
+	if c.HTTP.MaxDecompressedBytes <= 0 {
+		p.Add("http.max_decompressed_bytes", "must be positive, got %d", c.HTTP.MaxDecompressedBytes)
+	}
+	if c.HTTP.ReadHeaderTimeout <= 0 {
+		p.Add("http.read_header_timeout", "must be positive, got %s", c.HTTP.ReadHeaderTimeout)
+	}
+	for _, t := range []struct {
+		key string
+		d   time.Duration
+	}{{"read_timeout", c.HTTP.ReadTimeout}, {"write_timeout", c.HTTP.WriteTimeout}, {"idle_timeout", c.HTTP.IdleTimeout}} {
+		if t.d < 0 {
+			p.Add("http."+t.key, "must not be negative (0 = no timeout), got %s", t.d)
+		}
+	}
+	p.Merge("http.tls", c.HTTP.TLS.Validate())
+
+	for i, s := range c.Auth.BearerTokens {
+		if s.Value() == "" {
+			p.Add(fmt.Sprintf("auth.bearer_tokens[%d]", i), "empty token (an unset ${env:...} default?)")
+		}
+	}
+	for i, s := range c.Auth.APIKeys {
+		if s.Value() == "" {
+			p.Add(fmt.Sprintf("auth.api_keys[%d]", i), "empty key (an unset ${env:...} default?)")
+		}
+	}
+	return p.Err()
+}
+
+func checkEndpoint(p *config.Problems, path, ep string) {
+	_, port, err := net.SplitHostPort(ep)
+	if err != nil {
+		p.Add(path, "want host:port, got %q: %v", ep, err)
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		p.Add(path, "port %q is not a number in 0..65535", port)
+	}
+}
+
+// Validate checks that files come in pairs and can be loaded, so --validate
+// catches an unreadable certificate before the server starts.
+func (t TLSConfig) Validate() error {
+	var p config.Problems
+	switch {
+	case t.CertFile == "" && t.KeyFile == "" && t.ClientCAFile == "":
+		return nil
+	case t.CertFile == "":
+		if t.KeyFile != "" {
+			p.Add("cert_file", "key_file is set but cert_file is empty")
+		}
+		if t.ClientCAFile != "" {
+			p.Add("client_ca_file", "mTLS needs TLS: cert_file and key_file are empty")
+		}
+		return p.Err()
+	case t.KeyFile == "":
+		p.Add("key_file", "cert_file is set but key_file is empty")
+		return p.Err()
+	}
+	if _, err := t.load(); err != nil {
+		p.Add("", "%v", err)
+	}
+	return p.Err()
+}
+
+// load builds the server TLS config; nil when TLS is off.
+func (t TLSConfig) load() (*tls.Config, error) {
+	if t.CertFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load cert_file/key_file: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if t.ClientCAFile != "" {
+		pem, err := os.ReadFile(t.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("client_ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("client_ca_file %s: no PEM certificate found", t.ClientCAFile)
+		}
+		cfg.ClientCAs = pool
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}

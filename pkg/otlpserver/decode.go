@@ -1,0 +1,255 @@
+package otlpserver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+)
+
+// bodyEncoding is the OTLP/HTTP payload encoding; answers use the request's.
+type bodyEncoding int
+
+const (
+	encProto bodyEncoding = iota
+	encJSON
+)
+
+const (
+	contentTypeProto = "application/x-protobuf"
+	contentTypeJSON  = "application/json"
+)
+
+// parseContentType returns the request's encoding; ok is false for anything
+// OTLP/HTTP does not define. Errors are then answered in JSON, the readable
+// choice when the sender's encoding is unknown.
+func parseContentType(v string) (enc bodyEncoding, ok bool) {
+	mt, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return encJSON, false
+	}
+	switch mt {
+	case contentTypeProto:
+		return encProto, true
+	case contentTypeJSON:
+		return encJSON, true
+	}
+	return encJSON, false
+}
+
+func (e bodyEncoding) contentType() string {
+	if e == encProto {
+		return contentTypeProto
+	}
+	return contentTypeJSON
+}
+
+func (e bodyEncoding) marshalStatus(st *spb.Status) ([]byte, error) {
+	if e == encProto {
+		return proto.Marshal(st)
+	}
+	return protojson.Marshal(st)
+}
+
+// signalCodec decodes one signal's export request and encodes its (empty,
+// full-success) response.
+type signalCodec struct {
+	name     string
+	decode   func(data []byte, enc bodyEncoding) (pipeline.Batch, error)
+	response func(enc bodyEncoding) ([]byte, error)
+}
+
+type otlpMessage interface {
+	UnmarshalProto([]byte) error
+	UnmarshalJSON([]byte) error
+	MarshalProto() ([]byte, error)
+	MarshalJSON() ([]byte, error)
+}
+
+func unmarshal(m otlpMessage, data []byte, enc bodyEncoding) error {
+	if enc == encJSON {
+		return m.UnmarshalJSON(data)
+	}
+	return m.UnmarshalProto(data)
+}
+
+func marshal(m otlpMessage, enc bodyEncoding) ([]byte, error) {
+	if enc == encJSON {
+		return m.MarshalJSON()
+	}
+	return m.MarshalProto()
+}
+
+var (
+	metricsCodec = signalCodec{
+		name: signalMetrics,
+		decode: func(data []byte, enc bodyEncoding) (pipeline.Batch, error) {
+			req := pmetricotlp.NewExportRequest()
+			err := unmarshal(req, data, enc)
+			return pipeline.FromMetrics(req.Metrics()), err
+		},
+		response: func(enc bodyEncoding) ([]byte, error) { return marshal(pmetricotlp.NewExportResponse(), enc) },
+	}
+	logsCodec = signalCodec{
+		name: signalLogs,
+		decode: func(data []byte, enc bodyEncoding) (pipeline.Batch, error) {
+			req := plogotlp.NewExportRequest()
+			err := unmarshal(req, data, enc)
+			return pipeline.FromLogs(req.Logs()), err
+		},
+		response: func(enc bodyEncoding) ([]byte, error) { return marshal(plogotlp.NewExportResponse(), enc) },
+	}
+	tracesCodec = signalCodec{
+		name: signalTraces,
+		decode: func(data []byte, enc bodyEncoding) (pipeline.Batch, error) {
+			req := ptraceotlp.NewExportRequest()
+			err := unmarshal(req, data, enc)
+			return pipeline.FromTraces(req.Traces()), err
+		},
+		response: func(enc bodyEncoding) ([]byte, error) { return marshal(ptraceotlp.NewExportResponse(), enc) },
+	}
+)
+
+// Body buffers are reused: pdata copies strings and bytes out of the input
+// when it decodes, so nothing refers to a buffer after decode returns.
+// Buffers larger than maxPooledBuffer are left to the GC so one large request
+// does not pin its memory for good.
+const (
+	minBufferGrow   = 32 << 10
+	maxPooledBuffer = 4 << 20
+)
+
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, minBufferGrow); return &b }}
+
+func releaseBuffer(b *[]byte) {
+	if cap(*b) <= maxPooledBuffer {
+		*b = (*b)[:0]
+		bodyBuffers.Put(b)
+	}
+}
+
+var gzipReaders sync.Pool
+
+// errRecorder remembers the last error of the raw body, to tell a body that
+// was too large or broke off from a compressed stream that is corrupt.
+type errRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errRecorder) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
+// readBody returns the decompressed request body in a pooled buffer (give it
+// back with releaseBuffer). The raw body is capped at max_request_bytes and
+// the decompressed one at max_decompressed_bytes; at most limit+1 bytes are
+// ever decompressed, so a zip bomb costs no more memory than the limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (*[]byte, error) {
+	maxRaw, maxOut := s.cfg.HTTP.MaxRequestBytes, s.cfg.HTTP.MaxDecompressedBytes
+	if r.ContentLength > maxRaw {
+		return nil, fmt.Errorf("%w: body of %d bytes exceeds http.max_request_bytes (%d)", errTooLarge, r.ContentLength, maxRaw)
+	}
+	raw := &errRecorder{r: http.MaxBytesReader(w, r.Body, maxRaw)}
+	var src io.Reader = raw
+	coding := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	switch coding {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, _ := gzipReaders.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(raw)
+		} else {
+			err = zr.Reset(raw)
+		}
+		if err != nil {
+			return nil, bodyError(raw, "gzip", err, maxRaw)
+		}
+		defer gzipReaders.Put(zr)
+		src = zr
+	case "zstd":
+		zr, err := newZstdReader(raw)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		src = zr
+	default:
+		return nil, fmt.Errorf("%w: content encoding %q (want gzip, zstd or identity)", errUnsupportedMedia, coding)
+	}
+
+	buf := bodyBuffers.Get().(*[]byte)
+	if coding == "" && r.ContentLength > 0 && int64(cap(*buf)) <= r.ContentLength {
+		// Identity with a known length: one allocation, and room to see EOF.
+		*buf = make([]byte, 0, r.ContentLength+512)
+	}
+	out, err := readLimited(src, *buf, maxOut)
+	*buf = out
+	if err != nil {
+		releaseBuffer(buf)
+		if errors.Is(err, errTooLarge) {
+			return nil, fmt.Errorf("%w: decompressed body exceeds http.max_decompressed_bytes (%d)", errTooLarge, maxOut)
+		}
+		return nil, bodyError(raw, coding, err, maxRaw)
+	}
+	return buf, nil
+}
+
+// bodyError says whether the raw body or its decompression failed.
+func bodyError(raw *errRecorder, coding string, err error, maxRaw int64) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(raw.err, &tooBig) || errors.As(err, &tooBig) {
+		return fmt.Errorf("%w: body exceeds http.max_request_bytes (%d)", errTooLarge, maxRaw)
+	}
+	if raw.err != nil {
+		return pipeline.Permanent(fmt.Errorf("read body: %w", raw.err))
+	}
+	return pipeline.Permanent(fmt.Errorf("%s body is corrupt or truncated: %w", coding, err))
+}
+
+// readLimited appends all of r to buf, failing with errTooLarge as soon as it
+// holds more than limit bytes. Capacity grows by doubling but never past
+// limit+1, so refusing costs at most about twice the limit in allocations.
+func readLimited(r io.Reader, buf []byte, limit int64) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			n := min(max(2*int64(cap(buf)), minBufferGrow), limit+1)
+			if n <= int64(len(buf)) {
+				return buf, errTooLarge
+			}
+			grown := make([]byte, len(buf), n)
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return buf, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}

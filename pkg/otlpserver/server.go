@@ -1,0 +1,188 @@
+package otlpserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+)
+
+// Server is the OTLP receiver: gRPC and HTTP listeners that decode export
+// requests into pipeline.Batch values and hand them to next.
+type Server struct {
+	cfg  Config
+	next pipeline.Consumer
+	log  *slog.Logger
+	m    *metrics
+	auth *authenticator
+
+	grpcTLS, httpTLS *tls.Config
+	grpcSrv          *grpc.Server
+	httpSrv          *http.Server
+
+	mu                 sync.Mutex
+	started, stopped   bool
+	grpcAddr, httpAddr net.Addr
+
+	wg           sync.WaitGroup
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// New validates cfg and builds the servers; nothing listens before Start.
+// reg may be nil (no self-metrics); log may be nil (discarded).
+func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger) (*Server, error) {
+	if next == nil {
+		return nil, errors.New("otlpserver: next consumer is nil")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("otlpserver: invalid config:\n%w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, next: next, log: log, m: newMetrics(reg), auth: newAuthenticator(cfg.Auth)}
+	var err error
+	if s.grpcTLS, err = cfg.GRPC.TLS.load(); err != nil {
+		return nil, fmt.Errorf("otlpserver: grpc.tls: %w", err)
+	}
+	if s.httpTLS, err = cfg.HTTP.TLS.load(); err != nil {
+		return nil, fmt.Errorf("otlpserver: http.tls: %w", err)
+	}
+	registerGRPCZstd()
+	if cfg.GRPC.Endpoint != "" {
+		s.grpcSrv = s.newGRPCServer()
+	}
+	if cfg.HTTP.Endpoint != "" {
+		h := cfg.HTTP
+		s.httpSrv = &http.Server{
+			Handler:           s.newHTTPHandler(),
+			ReadHeaderTimeout: h.ReadHeaderTimeout,
+			ReadTimeout:       h.ReadTimeout,
+			WriteTimeout:      h.WriteTimeout,
+			IdleTimeout:       h.IdleTimeout,
+			TLSConfig:         s.httpTLS,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+	}
+	return s, nil
+}
+
+// Start binds both listeners, then serves in the background. A bind error is
+// returned and nothing is left listening. ctx only bounds the binding.
+func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started || s.stopped {
+		return errors.New("otlpserver: Start called twice or after Shutdown")
+	}
+	var lc net.ListenConfig
+	var grpcLn, httpLn net.Listener
+	var err error
+	if s.grpcSrv != nil {
+		if grpcLn, err = lc.Listen(ctx, "tcp", s.cfg.GRPC.Endpoint); err != nil {
+			return fmt.Errorf("otlpserver: grpc listen %s: %w", s.cfg.GRPC.Endpoint, err)
+		}
+	}
+	if s.httpSrv != nil {
+		if httpLn, err = lc.Listen(ctx, "tcp", s.cfg.HTTP.Endpoint); err != nil {
+			if grpcLn != nil {
+				_ = grpcLn.Close()
+			}
+			return fmt.Errorf("otlpserver: http listen %s: %w", s.cfg.HTTP.Endpoint, err)
+		}
+	}
+	s.started = true
+	if grpcLn != nil {
+		s.grpcAddr = grpcLn.Addr()
+		s.serve("grpc", func() error { return s.grpcSrv.Serve(grpcLn) })
+		s.log.Info("OTLP/gRPC receiver listening", "addr", s.grpcAddr.String(), "tls", s.grpcTLS != nil)
+	}
+	if httpLn != nil {
+		s.httpAddr = httpLn.Addr()
+		if s.httpTLS != nil {
+			httpLn = tls.NewListener(httpLn, s.httpTLS)
+		}
+		s.serve("http", func() error { return s.httpSrv.Serve(httpLn) })
+		s.log.Info("OTLP/HTTP receiver listening", "addr", s.httpAddr.String(), "tls", s.httpTLS != nil)
+	}
+	return nil
+}
+
+func (s *Server) serve(name string, fn func() error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := fn(); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, grpc.ErrServerStopped) {
+			s.log.Error("OTLP receiver stopped serving", "transport", name, "err", err)
+		}
+	}()
+}
+
+// GRPCAddr is the bound gRPC address, nil before Start or when off.
+func (s *Server) GRPCAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.grpcAddr
+}
+
+// HTTPAddr is the bound HTTP address, nil before Start or when off.
+func (s *Server) HTTPAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.httpAddr
+}
+
+// Shutdown stops accepting, lets in-flight requests finish until ctx ends,
+// then cuts the rest, and waits for every goroutine of the server. Only the
+// first call does the work; later ones return its result.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() {
+		s.mu.Lock()
+		s.stopped = true // no Start may add a goroutine after this
+		s.mu.Unlock()
+		var errs []error
+		if s.httpSrv != nil {
+			if err := s.httpSrv.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("otlpserver: http shutdown: %w", err))
+				_ = s.httpSrv.Close()
+			}
+		}
+		if s.grpcSrv != nil {
+			done := make(chan struct{})
+			go func() { s.grpcSrv.GracefulStop(); close(done) }()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				s.grpcSrv.Stop() // also ends the GracefulStop above
+				<-done
+				errs = append(errs, fmt.Errorf("otlpserver: grpc graceful stop: %w", ctx.Err()))
+			}
+		}
+		s.wg.Wait()
+		s.shutdownErr = errors.Join(errs...)
+	})
+	return s.shutdownErr
+}
+
+// consume hands one decoded request to the pipeline and keeps the item
+// counts balanced: received = accepted + refused.
+func (s *Server) consume(ctx context.Context, transport, signal string, b pipeline.Batch) error {
+	n := float64(b.Counts().Total())
+	s.m.received.WithLabelValues(transport, signal).Add(n)
+	if err := s.next.Consume(ctx, b); err != nil {
+		s.m.refused.WithLabelValues(transport, signal, classify(err).reason).Add(n)
+		return err
+	}
+	s.m.accepted.WithLabelValues(transport, signal).Add(n)
+	return nil
+}
