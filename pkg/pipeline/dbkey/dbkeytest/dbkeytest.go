@@ -1,0 +1,134 @@
+// Package dbkeytest builds realistic database telemetry for the tests and
+// benchmarks of the gateway stages: what a scraper sends for a few database
+// servers plus what an instrumented application sends.
+package dbkeytest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Shape says how much a batch holds per database.
+type Shape struct {
+	Databases      int // PostgreSQL databases, one resource each
+	InfraMetrics   int // infrastructure metrics per database, 3 points each
+	Queries        int // per-query metric points and top_query events per database
+	Samples        int // query_sample events per database
+	Spans          int // spans from one application resource
+	QueryIDOffset  int // shifts db.query.id values, to make new series
+	TimestampNanos int64
+}
+
+// Realistic is one scrape interval of a small fleet: 4 databases, 20
+// infrastructure metrics, 50 queries, 30 session samples each, and 100 spans.
+var Realistic = Shape{Databases: 4, InfraMetrics: 20, Queries: 50, Samples: 30, Spans: 100}
+
+// Resource fills a database resource.
+func Resource(res pcommon.Resource, db int) {
+	a := res.Attributes()
+	a.PutStr("db.system.name", "postgresql")
+	a.PutStr("server.address", fmt.Sprintf("db%d.internal", db))
+	a.PutInt("server.port", 5432)
+	a.PutStr("db.namespace", "orders")
+	a.PutStr("service.instance.id", fmt.Sprintf("db%d.internal:5432", db))
+	a.PutStr("host.name", fmt.Sprintf("db%d", db))
+}
+
+// Batch builds a batch of the given shape.
+func Batch(s Shape) pipeline.Batch {
+	b := pipeline.NewBatch()
+	ts := pcommon.Timestamp(s.TimestampNanos)
+	if ts == 0 {
+		ts = pcommon.NewTimestampFromTime(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	}
+	for db := range s.Databases {
+		rm := b.Metrics.ResourceMetrics().AppendEmpty()
+		Resource(rm.Resource(), db)
+		ms := rm.ScopeMetrics().AppendEmpty().Metrics()
+		for i := range s.InfraMetrics {
+			m := ms.AppendEmpty()
+			m.SetName(fmt.Sprintf("postgresql.metric_%d", i))
+			sum := m.SetEmptySum()
+			sum.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+			sum.SetIsMonotonic(true)
+			for j, state := range []string{"active", "idle", "idle in transaction"} {
+				p := sum.DataPoints().AppendEmpty()
+				p.SetTimestamp(ts)
+				p.Attributes().PutStr("state", state)
+				p.SetIntValue(int64(100*i + j))
+			}
+		}
+		dur := ms.AppendEmpty()
+		dur.SetName("db.server.query.duration")
+		dsum := dur.SetEmptySum()
+		dsum.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+		for q := range s.Queries {
+			p := dsum.DataPoints().AppendEmpty()
+			p.SetTimestamp(ts)
+			p.Attributes().PutStr("db.query.id", queryID(s, q))
+			p.SetDoubleValue(0.001 * float64(q+1))
+		}
+
+		rl := b.Logs.ResourceLogs().AppendEmpty()
+		Resource(rl.Resource(), db)
+		lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
+		for q := range s.Queries {
+			lr := lrs.AppendEmpty()
+			lr.SetTimestamp(ts)
+			lr.SetEventName("db.server.top_query")
+			a := lr.Attributes()
+			a.PutStr("db.query.id", queryID(s, q))
+			a.PutStr("db.query.text", "SELECT * FROM orders WHERE id = ? AND customer = ?")
+			a.PutStr("db.operation.name", "SELECT")
+			a.PutInt("db.query.calls", int64(10*q+1))
+			a.PutDouble("db.query.mean_time", 0.002*float64(q%7))
+		}
+		for i := range s.Samples {
+			lr := lrs.AppendEmpty()
+			lr.SetTimestamp(ts + pcommon.Timestamp(i))
+			lr.SetEventName("db.server.query_sample")
+			a := lr.Attributes()
+			a.PutStr("db.query.id", queryID(s, i%max(s.Queries, 1)))
+			a.PutInt("process.pid", int64(1000+i))
+			a.PutStr("db.session.state", "active")
+			a.PutStr("db.wait_event.type", "IO")
+			a.PutStr("db.query.text", "UPDATE stock SET qty = qty - ? WHERE sku = ?")
+		}
+	}
+	if s.Spans > 0 {
+		rs := b.Traces.ResourceSpans().AppendEmpty()
+		rs.Resource().Attributes().PutStr("service.name", "checkout")
+		spans := rs.ScopeSpans().AppendEmpty().Spans()
+		for i := range s.Spans {
+			sp := spans.AppendEmpty()
+			sp.SetName("SELECT orders")
+			sp.SetKind(ptrace.SpanKindClient)
+			sp.SetTraceID(pcommon.TraceID{byte(i), byte(i >> 8), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14})
+			sp.SetSpanID(pcommon.SpanID{byte(i), 1, 2, 3, 4, 5, 6, 7})
+			sp.SetStartTimestamp(ts)
+			sp.SetEndTimestamp(ts + 1000)
+			sp.Attributes().PutStr("db.system.name", "postgresql")
+			sp.Attributes().PutStr("db.query.text", "SELECT * FROM orders WHERE id = ?")
+		}
+	}
+	return b
+}
+
+func queryID(s Shape, q int) string { return fmt.Sprintf("%d", 7000000000000+s.QueryIDOffset+q) }
+
+// Event appends one log record with the given event name and attributes to
+// a new resource of the database db.
+func Event(ld plog.Logs, db int, name string, attrs map[string]any) plog.LogRecord {
+	rl := ld.ResourceLogs().AppendEmpty()
+	Resource(rl.Resource(), db)
+	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetEventName(name)
+	_ = lr.Attributes().FromRaw(attrs)
+	return lr
+}

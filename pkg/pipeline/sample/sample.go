@@ -1,0 +1,182 @@
+package sample
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+)
+
+// Sampler is the adaptive sampling stage. It is safe for concurrent use:
+// one lock guards its state for the length of a batch.
+type Sampler struct {
+	cfg   Config
+	now   func() time.Time
+	rules []rule
+	m     *metrics
+
+	mu       sync.Mutex
+	dedup    *dedupCache
+	budgets  *budgets // nil when budget.per_minute is 0
+	defaultC ruleCounters
+	keepC    ruleCounters
+	defaultT tally
+	keepT    tally
+}
+
+type rule struct {
+	name    string
+	conds   []condition
+	rate    float64
+	salt    uint64
+	limiter *rate.Limiter
+	dedup   Dedup
+	c       ruleCounters
+	t       tally
+}
+
+var (
+	saltDefault = hashString(fnvOffset, "dbintel.default")
+	saltBudget  = hashString(fnvOffset, "dbintel.budget")
+)
+
+// New builds the sampler. reg may be nil (no self-metrics); now is the
+// clock, nil for time.Now (tests inject simulated time).
+func New(cfg Config, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*Sampler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("sample: %w", err)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	m := newMetrics(reg)
+	s := &Sampler{cfg: cfg, now: now, m: m, defaultC: m.forRule(ruleDefault), keepC: m.forRule(ruleAlwaysKeep)}
+	var err error
+	if s.dedup, err = newDedupCache(cfg.DedupCacheSize, m.dedupEvicted); err != nil {
+		return nil, fmt.Errorf("sample: dedup cache: %w", err)
+	}
+	if cfg.Budget.PerMinute > 0 {
+		if s.budgets, err = newBudgets(cfg.Budget, m); err != nil {
+			return nil, fmt.Errorf("sample: budgets: %w", err)
+		}
+	}
+	for _, r := range cfg.Rules {
+		cr := rule{name: r.Name, rate: 1, salt: hashString(fnvOffset, "rule."+r.Name), dedup: r.Dedup, c: m.forRule(r.Name)}
+		if r.SampleRate != nil {
+			cr.rate = *r.SampleRate
+		}
+		if r.MaxPerMinute > 0 {
+			cr.limiter = rate.NewLimiter(rate.Limit(float64(r.MaxPerMinute)/60), max(1, r.MaxPerMinute/6))
+		}
+		for _, c := range r.When {
+			cr.conds = append(cr.conds, compileCondition(c))
+		}
+		s.rules = append(s.rules, cr)
+	}
+	if log != nil {
+		log.Info("sampler ready", "rules", len(s.rules), "budget_per_minute", cfg.Budget.PerMinute, "dedup_window", cfg.Dedup.Window)
+	}
+	return s, nil
+}
+
+func (r *rule) matches(it *item) bool {
+	for i := range r.conds {
+		if !r.conds[i].match(it) {
+			return false
+		}
+	}
+	return true
+}
+
+// decide returns whether to keep the item, counting the outcome.
+func (s *Sampler) decide(it *item, now time.Time) bool {
+	var r *rule
+	for i := range s.rules {
+		if s.rules[i].matches(it) {
+			r = &s.rules[i]
+			break
+		}
+	}
+	if r == nil && !it.queryLevel {
+		return true // infrastructure and non-database data: untouched
+	}
+	if s.protected(it) {
+		s.keepT.matched++
+		s.keepT.kept++
+		return true
+	}
+	t, dd, salt := &s.defaultT, s.cfg.Dedup, saltDefault
+	if r != nil {
+		t, dd, salt = &r.t, r.dedup, r.salt
+	}
+	t.matched++
+	if dd.Window > 0 && s.dedup.seen(it.dedupHash(dd.KeyAttributes, salt), now, dd.Window) {
+		t.dropped[dropDedup]++
+		return false
+	}
+	if r != nil && r.rate < 1 && !keep(salted(it.keyHash(s.cfg.KeyAttributes), r.salt), r.rate) {
+		t.dropped[dropRate]++
+		return false
+	}
+	if it.queryLevel && s.budgets != nil {
+		rate := s.budgets.offer(it.res.budget(s.budgets, now), now)
+		if !keep(salted(it.keyHash(s.cfg.KeyAttributes), saltBudget), rate) {
+			t.dropped[dropBudget]++
+			return false
+		}
+	}
+	if r != nil && r.limiter != nil && !r.limiter.AllowN(now, 1) {
+		t.dropped[dropLimit]++
+		return false
+	}
+	t.kept++
+	return true
+}
+
+// protected reports whether always_keep covers the item.
+func (s *Sampler) protected(it *item) bool {
+	k := &s.cfg.AlwaysKeep
+	switch {
+	case k.Blocking && it.eventName == dbkey.EventBlocking,
+		k.PlanChanges && it.eventName == dbkey.EventPlanChange:
+		return true
+	}
+	if k.Errors {
+		if it.isError {
+			return true
+		}
+		if _, ok := it.attrs.Get("error.type"); ok {
+			return true
+		}
+	}
+	if k.SlowQuerySeconds > 0 {
+		for _, name := range k.SlowQueryAttributes {
+			if v, ok := it.attrs.Get(name); ok && numeric(v) > k.SlowQuerySeconds {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Process removes what the rules, dedup and budgets drop, in place.
+func (s *Sampler) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.metrics(b, now)
+	s.logs(b, now)
+	s.traces(b, now)
+	s.defaultC.add(&s.defaultT)
+	s.keepC.add(&s.keepT)
+	for i := range s.rules {
+		s.rules[i].c.add(&s.rules[i].t)
+	}
+	return b, nil
+}
