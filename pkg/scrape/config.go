@@ -1,0 +1,74 @@
+package scrape
+
+import (
+	"time"
+
+	"github.com/dbintel/dbintel/internal/config"
+)
+
+// Config is the engine part of the scraper configuration, shared by every
+// database target.
+type Config struct {
+	// Labels are extra resource attributes on everything sent
+	// (deployment.environment.name, ...).
+	Labels  map[string]string `yaml:"labels"`
+	Breaker BreakerConfig     `yaml:"breaker"`
+	// RecheckInterval is how often a collector switched off for a missing
+	// extension or privilege is tried again.
+	RecheckInterval time.Duration `yaml:"recheck_interval"`
+	// OnceWait is how long Once waits between the baseline and the second
+	// sample of delta collectors (scraper --once).
+	OnceWait time.Duration `yaml:"once_wait"`
+}
+
+// BreakerConfig tunes the per-collector circuit breaker of each server.
+type BreakerConfig struct {
+	// Failures is the number of consecutive failed (or slow) runs that open
+	// the breaker.
+	Failures uint32 `yaml:"failures"`
+	// SlowCall: a run that takes longer counts as a failure even if it
+	// succeeded (its data is still sent), so a struggling server gets rest.
+	SlowCall time.Duration `yaml:"slow_call"`
+	// OpenTimeout is how long an open breaker skips the collector before a
+	// half-open probe run.
+	OpenTimeout time.Duration `yaml:"open_timeout"`
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		Labels:          map[string]string{},
+		Breaker:         BreakerConfig{Failures: 3, SlowCall: 5 * time.Second, OpenTimeout: 30 * time.Second},
+		RecheckInterval: 5 * time.Minute,
+		OnceWait:        2 * time.Second,
+	}
+}
+
+// Validate reports every problem with its YAML path.
+func (c Config) Validate() error {
+	var p config.Problems
+	for k := range c.Labels {
+		if k == "" {
+			p.Add("labels", "empty label name")
+		}
+		if reservedAttrs[k] {
+			p.Add(config.Join("labels", k), "%s is set by the scraper and cannot be a label", k)
+		}
+	}
+	if c.Breaker.Failures == 0 {
+		p.Add("breaker.failures", "must be at least 1")
+	}
+	if c.Breaker.SlowCall <= 0 {
+		p.Add("breaker.slow_call", "must be positive")
+	}
+	if c.Breaker.OpenTimeout <= 0 {
+		p.Add("breaker.open_timeout", "must be positive")
+	}
+	if c.RecheckInterval < time.Second {
+		p.Add("recheck_interval", "must be at least 1s")
+	}
+	if c.OnceWait < 0 || c.OnceWait > time.Minute {
+		p.Add("once_wait", "must be between 0s and 1m")
+	}
+	return p.Err()
+}

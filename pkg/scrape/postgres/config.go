@@ -1,0 +1,50 @@
+package postgres
+
+import (
+	"time"
+
+	"github.com/dbintel/dbintel/internal/config"
+)
+
+// Config is the `postgres:` section of the scraper configuration.
+type Config struct {
+	// DSN is a libpq URL or key=value string; empty switches PostgreSQL
+	// scraping off. Take it from ${env:DBINTEL_POSTGRES_DSN:-}.
+	DSN config.Secret `yaml:"dsn"`
+	// CollectionInterval is how often infrastructure metrics are read.
+	CollectionInterval time.Duration `yaml:"collection_interval"`
+	// QueryTimeout is the server-side statement_timeout (and lock_timeout)
+	// of every query the scraper sends.
+	QueryTimeout time.Duration `yaml:"query_timeout"`
+}
+
+// DefaultConfig returns the defaults (scraping off until a DSN is set).
+func DefaultConfig() Config {
+	return Config{
+		CollectionInterval: 10 * time.Second,
+		QueryTimeout:       5 * time.Second,
+	}
+}
+
+// Enabled reports whether a DSN is configured.
+func (c Config) Enabled() bool { return c.DSN.Value() != "" }
+
+// Validate reports every problem with its YAML path.
+func (c Config) Validate() error {
+	var p config.Problems
+	if c.DSN.Value() != "" {
+		if _, err := newConnConfig(c.DSN.Value(), time.Second); err != nil {
+			p.Add("dsn", "%v", err)
+		}
+	}
+	if c.CollectionInterval < time.Second {
+		p.Add("collection_interval", "must be at least 1s")
+	}
+	if c.QueryTimeout < 10*time.Millisecond {
+		p.Add("query_timeout", "must be at least 10ms")
+	}
+	if c.QueryTimeout > c.CollectionInterval {
+		p.Add("query_timeout", "must not exceed collection_interval (%s)", c.CollectionInterval)
+	}
+	return p.Err()
+}

@@ -1,0 +1,44 @@
+// Package postgres collects PostgreSQL infrastructure metrics, query
+// statistics, session samples and plans over one connection per server.
+package postgres
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dbintel/dbintel/pkg/scrape"
+)
+
+// NewTarget derives the scrape target (server.address, server.port, ...)
+// from the DSN; labels are the user's extra resource attributes.
+func NewTarget(cfg Config, labels map[string]string) (scrape.Target, error) {
+	cc, err := newConnConfig(cfg.DSN.Value(), cfg.QueryTimeout)
+	if err != nil {
+		return scrape.Target{}, err
+	}
+	return scrape.NewTarget("postgresql", cc.Host, int(cc.Port), labels), nil
+}
+
+// NewCollectors builds the collectors for one server, sharing one lazily
+// opened connection (the server may be down when the scraper starts).
+// Call the returned close function after the scheduler has shut down.
+func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg prometheus.Registerer) ([]scrape.Collector, func(), error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("postgres: %w", err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cc, err := newConnConfig(cfg.DSN.Value(), cfg.QueryTimeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	logger = logger.With("target", target.Name())
+	conn := newConn(cc, logger)
+	cols := []scrape.Collector{
+		&infraCollector{target: target, conn: conn, interval: cfg.CollectionInterval, deltas: scrape.NewDeltas(maxInfraSeries), log: logger},
+	}
+	return cols, conn.Close, nil
+}
