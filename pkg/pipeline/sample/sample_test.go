@@ -23,7 +23,7 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time            { return c.t }
 func (c *clock) add(d time.Duration)       { c.t = c.t.Add(d) }
 func newClock() *clock                     { return &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)} }
-func ptr(f float64) *float64              { return &f }
+func ptr(f float64) *float64               { return &f }
 func noBudget(c Config) Config             { c.Budget.PerMinute = 0; return c }
 func withRules(c Config, r ...Rule) Config { c.Rules = r; return c }
 
