@@ -1,0 +1,166 @@
+// Package mariadbtest starts a throwaway MariaDB server for tests: a real
+// mariadbd in a temp datadir on a free loopback port, without grant tables
+// (any user, no password) and without durability, so it starts in a couple
+// of seconds. It is deliberately minimal: Start, DSN, DB, Stop.
+package mariadbtest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // the driver the DSN is for
+)
+
+// Server is one running mariadbd.
+type Server struct {
+	t    testing.TB
+	dir  string
+	port int
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func findBinaries() (server, installDB string) {
+	server, _ = exec.LookPath("mariadbd")
+	if server == "" {
+		if _, err := os.Stat("/usr/sbin/mariadbd"); err == nil {
+			server = "/usr/sbin/mariadbd"
+		}
+	}
+	installDB, _ = exec.LookPath("mariadb-install-db")
+	return server, installDB
+}
+
+// Start initialises a datadir and starts mariadbd; t.Cleanup stops it and
+// removes its files. Without MariaDB binaries the test is skipped, unless
+// DBINTEL_REQUIRE_DB is set (CI), where it fails.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	server, installDB := findBinaries()
+	if server == "" || installDB == "" {
+		if os.Getenv("DBINTEL_REQUIRE_DB") != "" {
+			t.Fatal("mariadbtest: mariadbd or mariadb-install-db not found and DBINTEL_REQUIRE_DB is set; install mariadb-server")
+		}
+		t.Skip("mariadbtest: mariadbd or mariadb-install-db not found; install mariadb-server or set DBINTEL_REQUIRE_DB=1 to make this a failure")
+	}
+	s := &Server{t: t, dir: t.TempDir(), port: freePort(t), done: make(chan error, 1)}
+	data := filepath.Join(s.dir, "data")
+	// --no-defaults everywhere: the system's /etc/mysql must not leak in.
+	install := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--user="+currentUser(),
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve")
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("mariadbtest: mariadb-install-db: %v\n%s", err, out)
+	}
+	s.cmd = exec.Command(server, "--no-defaults", "--datadir="+data, "--user="+currentUser(),
+		"--port="+fmt.Sprint(s.port), "--bind-address=127.0.0.1", "--socket="+filepath.Join(s.dir, "sock"),
+		"--pid-file="+filepath.Join(s.dir, "pid"), "--log-error="+filepath.Join(s.dir, "error.log"),
+		"--skip-grant-tables", "--skip-name-resolve", "--skip-log-bin",
+		"--innodb-buffer-pool-size=32M", "--innodb-log-file-size=8M",
+		"--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0")
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("mariadbtest: start mariadbd: %v", err)
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(s.Stop)
+	s.waitReady()
+	db := s.DB(t, "")
+	if _, err := db.Exec("CREATE DATABASE IF NOT EXISTS test"); err != nil {
+		t.Fatalf("mariadbtest: create database: %v", err)
+	}
+	return s
+}
+
+func (s *Server) waitReady() {
+	s.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		db, err := sql.Open("mysql", s.DSNFor(""))
+		if err == nil {
+			err = db.PingContext(context.Background())
+			db.Close()
+		}
+		if err == nil {
+			return
+		}
+		select {
+		case exitErr := <-s.done:
+			s.done <- exitErr
+			log, _ := os.ReadFile(filepath.Join(s.dir, "error.log"))
+			s.t.Fatalf("mariadbtest: mariadbd exited: %v\n%s", exitErr, log)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(s.dir, "error.log"))
+			s.t.Fatalf("mariadbtest: not ready after 60s: %v\n%s", err, log)
+		}
+	}
+}
+
+// DSN is a go-sql-driver/mysql DSN for database "test" over TCP, with
+// multi-statement scripts allowed.
+func (s *Server) DSN() string { return s.DSNFor("test") }
+
+// DSNFor is DSN for another database ("" for none).
+func (s *Server) DSNFor(db string) string {
+	return fmt.Sprintf("root@tcp(127.0.0.1:%d)/%s?multiStatements=true", s.port, db)
+}
+
+// DB opens a pool on DSNFor(db), closed at the end of the test.
+func (s *Server) DB(t testing.TB, db string) *sql.DB {
+	t.Helper()
+	pool, err := sql.Open("mysql", s.DSNFor(db))
+	if err != nil {
+		t.Fatalf("mariadbtest: %v", err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	return pool
+}
+
+// Stop terminates mariadbd and waits for it; calling it again is a no-op.
+func (s *Server) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	select {
+	case err := <-s.done: // already exited
+		s.done <- err
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		s.done <- err
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		s.done <- <-s.done
+	}
+}
+
+func currentUser() string {
+	if os.Geteuid() == 0 {
+		return "root" // mariadbd refuses root unless told so explicitly
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return fmt.Sprint(os.Geteuid())
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("mariadbtest: free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
