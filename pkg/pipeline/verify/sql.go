@@ -1,0 +1,237 @@
+package verify
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/DataDog/go-sqllexer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// sqlMasker replaces SQL literals (strings, numbers) with '?', keeping every
+// other token byte for byte so the text stays readable and a second pass is
+// a no-op. It is stateless and safe for concurrent use.
+type sqlMasker struct {
+	o *sqllexer.Obfuscator
+}
+
+func newSQLMasker() sqlMasker {
+	return sqlMasker{o: sqllexer.NewObfuscator()}
+}
+
+// mask returns s with literals replaced. Markers of an earlier pass
+// ([HASHED:email:0a1b…]) are copied around, never lexed: their hex would
+// otherwise read as numbers.
+func (m sqlMasker) mask(s string, dbms sqllexer.DBMSType) string {
+	if !mayHaveLiteral(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	rest := s
+	for {
+		i, j := nextMarker(rest)
+		if i < 0 {
+			m.segment(&b, rest, dbms)
+			break
+		}
+		m.segment(&b, rest[:i], dbms)
+		b.WriteString(rest[i:j])
+		rest = rest[j:]
+	}
+	if b.Len() == len(s) && b.String() == s {
+		return s
+	}
+	return b.String()
+}
+
+func (m sqlMasker) segment(b *strings.Builder, s string, dbms sqllexer.DBMSType) {
+	if s == "" {
+		return
+	}
+	lx := sqllexer.New(s, sqllexer.WithDBMS(dbms))
+	for {
+		tok := lx.Scan()
+		if tok.Type == sqllexer.EOF {
+			return
+		}
+		m.o.ObfuscateTokenValue(tok, nil)
+		b.WriteString(tok.Value)
+	}
+}
+
+// nextMarker finds the next [REDACTED:…] or [HASHED:…] in s.
+func nextMarker(s string) (int, int) {
+	for off := 0; ; {
+		k := strings.IndexByte(s[off:], '[')
+		if k < 0 {
+			return -1, -1
+		}
+		i := off + k
+		if strings.HasPrefix(s[i:], redactPrefix) || strings.HasPrefix(s[i:], hashPrefix) {
+			if e := strings.IndexByte(s[i:], ']'); e > 0 {
+				return i, i + e + 1
+			}
+		}
+		off = i + 1
+	}
+}
+
+// mayHaveLiteral is the cheap pre-scan: a quote, or a digit that starts a
+// token (not part of an identifier like t1 or a parameter like $1). Texts
+// already obfuscated by the scraper skip the lexer entirely.
+func mayHaveLiteral(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\'' || c == '"' {
+			return true
+		}
+		if isDigit(c) && (i == 0 || !(isAlnum(s[i-1]) || s[i-1] == '_' || s[i-1] == '$')) {
+			return true
+		}
+	}
+	return false
+}
+
+// dialect maps db.system(.name) to the lexer's dialect: MySQL quotes strings
+// with " and identifiers with `, which changes what is a literal.
+func dialect(maps ...pcommon.Map) sqllexer.DBMSType {
+	for _, m := range maps {
+		for _, k := range [...]string{"db.system.name", "db.system"} {
+			if v, ok := m.Get(k); ok {
+				switch v.Str() {
+				case "mysql", "mariadb":
+					return sqllexer.DBMSMySQL
+				case "postgresql":
+					return sqllexer.DBMSPostgres
+				case "mssql", "microsoft.sql_server":
+					return sqllexer.DBMSSQLServer
+				case "oracle", "oracle.db":
+					return sqllexer.DBMSOracle
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// planExprKeys are the plan fields that hold SQL expressions (and so may
+// hold literals): PostgreSQL EXPLAIN (FORMAT JSON) and MySQL/MariaDB
+// EXPLAIN FORMAT=JSON. Node types, relations, indexes, costs and rows are
+// other fields and stay as they are.
+var planExprKeys = map[string]bool{
+	"Filter": true, "Index Cond": true, "Recheck Cond": true, "Join Filter": true, "Hash Cond": true,
+	"Merge Cond": true, "TID Cond": true, "One-Time Filter": true, "Order By": true, "Sort Key": true,
+	"Group Key": true, "Output": true, "Cache Key": true, "Presorted Key": true, "Run Condition": true,
+	"Function Call": true, "Table Function Call": true, "Subplan Name": true,
+	"attached_condition": true, "index_condition": true, "pushed_index_condition": true,
+}
+
+// maskPlanJSON masks literals inside the expression fields of a JSON plan
+// held as text, leaving every other byte alone. It is a tolerant scanner,
+// not a parser: text before the first '{' (auto_explain's "plan:" prefix)
+// is skipped, and broken JSON is masked as far as it can be read.
+func (m sqlMasker) maskPlanJSON(s string, dbms sqllexer.DBMSType) string {
+	i := strings.IndexByte(s, '{')
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	last, pending := 0, false
+	for i < len(s) {
+		switch s[i] {
+		case '{':
+			pending = false
+			i++
+		case '"':
+			j := i + 1
+			for j < len(s) && s[j] != '"' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(s) {
+				i = len(s)
+				continue
+			}
+			k := j + 1
+			for k < len(s) && (s[k] == ' ' || s[k] == '\n' || s[k] == '\t' || s[k] == '\r') {
+				k++
+			}
+			if k < len(s) && s[k] == ':' {
+				pending = planExprKeys[s[i+1:j]]
+			} else if pending {
+				var v string
+				if json.Unmarshal([]byte(s[i:j+1]), &v) == nil {
+					if mv := m.mask(v, dbms); mv != v {
+						b.WriteString(s[last:i])
+						writeJSONString(&b, mv)
+						last = j + 1
+					}
+				}
+			}
+			i = j + 1
+		default:
+			i++
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func writeJSONString(b *strings.Builder, s string) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20:
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// maskPlanMap masks the expression fields of a plan held as a map body.
+func (m sqlMasker) maskPlanMap(mp pcommon.Map, dbms sqllexer.DBMSType) {
+	mp.Range(func(k string, v pcommon.Value) bool {
+		m.maskPlanValue(k, v, dbms)
+		return true
+	})
+}
+
+func (m sqlMasker) maskPlanValue(k string, v pcommon.Value, dbms sqllexer.DBMSType) {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		if planExprKeys[k] {
+			if mv := m.mask(v.Str(), dbms); mv != v.Str() {
+				v.SetStr(mv)
+			}
+		}
+	case pcommon.ValueTypeMap:
+		m.maskPlanMap(v.Map(), dbms)
+	case pcommon.ValueTypeSlice:
+		sl := v.Slice()
+		for i := 0; i < sl.Len(); i++ {
+			m.maskPlanValue(k, sl.At(i), dbms)
+		}
+	}
+}
+
+// dbms is the SQL dialect of the data being verified ("" when unknown).
+type dbms = sqllexer.DBMSType
