@@ -1,0 +1,158 @@
+package forward
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+)
+
+// httpClient speaks OTLP/HTTP with protobuf bodies.
+type httpClient struct {
+	hc       *http.Client
+	urls     [3]string
+	headers  http.Header
+	encoding string // Content-Encoding, "" for none
+	zstd     *zstd.Encoder
+	gzips    sync.Pool
+}
+
+// maxResponseBytes bounds how much of an answer is read: a partial-success
+// message is small, and a misbehaving server must not grow our memory.
+const maxResponseBytes = 64 << 10
+
+func newHTTPClient(cfg Config, tlsCfg *tls.Config) (*httpClient, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsCfg
+	tr.MaxIdleConnsPerHost = cfg.Queue.Workers
+	base := strings.TrimRight(cfg.Endpoint, "/")
+	c := &httpClient{
+		hc:      &http.Client{Transport: tr},
+		urls:    [3]string{base + "/v1/metrics", base + "/v1/logs", base + "/v1/traces"},
+		headers: http.Header{},
+	}
+	for k, v := range cfg.Headers {
+		c.headers.Set(k, v.Value())
+	}
+	c.headers.Set("Content-Type", "application/x-protobuf")
+	switch cfg.Compression {
+	case "gzip":
+		c.encoding = "gzip"
+	case "zstd":
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return nil, fmt.Errorf("forward: zstd encoder: %w", err)
+		}
+		c.encoding, c.zstd = "zstd", enc
+	}
+	return c, nil
+}
+
+// encode marshals and compresses one request body.
+func (c *httpClient) encode(s signal, b pipeline.Batch) ([]byte, error) {
+	var raw []byte
+	var err error
+	switch s {
+	case sigMetrics:
+		raw, err = pmetricotlp.NewExportRequestFromMetrics(b.Metrics).MarshalProto()
+	case sigLogs:
+		raw, err = plogotlp.NewExportRequestFromLogs(b.Logs).MarshalProto()
+	default:
+		raw, err = ptraceotlp.NewExportRequestFromTraces(b.Traces).MarshalProto()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("marshal %s: %w", s, err)
+	}
+	switch c.encoding {
+	case "gzip":
+		var buf bytes.Buffer
+		zw, _ := c.gzips.Get().(*gzip.Writer)
+		if zw == nil {
+			zw = gzip.NewWriter(&buf)
+		} else {
+			zw.Reset(&buf)
+		}
+		_, err = zw.Write(raw)
+		if cerr := zw.Close(); err == nil {
+			err = cerr
+		}
+		c.gzips.Put(zw)
+		return buf.Bytes(), err
+	case "zstd":
+		return c.zstd.EncodeAll(raw, nil), nil
+	}
+	return raw, nil
+}
+
+func (c *httpClient) send(ctx context.Context, s signal, b pipeline.Batch) (int64, error) {
+	body, err := c.encode(s, b)
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.urls[s], bytes.NewReader(body))
+	if err != nil {
+		return 0, fmt.Errorf("forward: request: %w", err)
+	}
+	req.Header = c.headers.Clone()
+	if c.encoding != "" {
+		req.Header.Set("Content-Encoding", c.encoding)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, classifyTransport(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if resp.StatusCode/100 != 2 {
+		return 0, classifyHTTP(resp.StatusCode, resp.Header, time.Now())
+	}
+	if err != nil || len(data) == 0 || !strings.Contains(resp.Header.Get("Content-Type"), "protobuf") {
+		// The data was accepted; an unreadable answer only loses the
+		// partial-success detail.
+		return 0, nil
+	}
+	return rejectedIn(s, data), nil
+}
+
+// rejectedIn reads the partial-success count of a protobuf answer.
+func rejectedIn(s signal, data []byte) int64 {
+	switch s {
+	case sigMetrics:
+		r := pmetricotlp.NewExportResponse()
+		if r.UnmarshalProto(data) == nil {
+			return r.PartialSuccess().RejectedDataPoints()
+		}
+	case sigLogs:
+		r := plogotlp.NewExportResponse()
+		if r.UnmarshalProto(data) == nil {
+			return r.PartialSuccess().RejectedLogRecords()
+		}
+	default:
+		r := ptraceotlp.NewExportResponse()
+		if r.UnmarshalProto(data) == nil {
+			return r.PartialSuccess().RejectedSpans()
+		}
+	}
+	return 0
+}
+
+func (c *httpClient) close() error {
+	c.hc.CloseIdleConnections()
+	if c.zstd != nil {
+		return c.zstd.Close()
+	}
+	return nil
+}

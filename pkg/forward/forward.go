@@ -1,0 +1,229 @@
+// Package forward sends batches to an OTLP backend (New Relic or any OTLP
+// endpoint) through a bounded queue with retrying workers, or writes them to
+// a local file sink. It is the last consumer of both binaries' pipelines.
+package forward
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+)
+
+// FailureObserver learns about data the backend refused for good, so the
+// gateway can trip the breaker of the database it came from. It must not
+// keep or modify b.
+type FailureObserver interface {
+	ExportFailed(b pipeline.Batch, reason string)
+}
+
+// Forwarder is a pipeline.Consumer that queues batches and exports them.
+type Forwarder struct {
+	cfg     Config
+	log     *slog.Logger
+	m       *metrics
+	client  client
+	q       queue
+	durable bool
+	gate    *gate
+
+	observer atomic.Pointer[FailureObserver]
+	authErr  atomic.Pointer[error]
+	warnLog  rate.Sometimes
+
+	stopping atomic.Bool
+	started  atomic.Bool
+	runCtx   context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// New validates cfg and builds a forwarder; nothing is sent before Start.
+// reg may be nil (no self-metrics).
+func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Forwarder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("forward: invalid config:\n%w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	f := &Forwarder{cfg: cfg, log: log, m: m, client: c, warnLog: rate.Sometimes{Interval: 10 * time.Second}}
+	f.gate = newGate(f.breakerChanged)
+	f.runCtx, f.cancel = context.WithCancel(context.Background())
+	if f.q, err = f.openQueue(); err != nil {
+		f.cancel()
+		return nil, errors.Join(err, c.close())
+	}
+	return f, nil
+}
+
+// SetFailureObserver registers o (nil removes it). Safe at any time.
+func (f *Forwarder) SetFailureObserver(o FailureObserver) {
+	if o == nil {
+		f.observer.Store(nil)
+		return
+	}
+	f.observer.Store(&o)
+}
+
+// Start launches the workers and returns at once. ctx only bounds startup;
+// the workers run until Shutdown.
+func (f *Forwarder) Start(_ context.Context) error {
+	if f.stopping.Load() || !f.started.CompareAndSwap(false, true) {
+		return nil
+	}
+	for range f.cfg.Queue.Workers {
+		f.wg.Add(1)
+		go f.worker()
+	}
+	f.log.Info("forwarder started", "target", f.target(), "workers", f.cfg.Queue.Workers, "durable", f.durable)
+	return nil
+}
+
+// Consume queues b and returns; the workers send it. A full queue refuses
+// with a retryable pipeline.Refused error so senders back off.
+func (f *Forwarder) Consume(_ context.Context, b pipeline.Batch) error {
+	retryAfter := f.cfg.Retry.InitialInterval
+	if f.stopping.Load() {
+		f.m.refused.Inc()
+		return pipeline.Refused("shutting_down", retryAfter)
+	}
+	it := newItem(b, time.Now())
+	if it.total() == 0 {
+		return nil
+	}
+	evicted, err := f.q.put(it, func() { f.account(it) })
+	for _, old := range evicted {
+		f.dropRemaining(old, reasonDropOldest)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errQueueFull):
+		f.m.refused.Inc()
+		return pipeline.Refused("queue_full", retryAfter)
+	case errors.Is(err, errClosed):
+		f.m.refused.Inc()
+		return pipeline.Refused("shutting_down", retryAfter)
+	default:
+		// A disk error: the sender keeps the data and retries, which is
+		// better than acknowledging what we could not store.
+		f.m.refused.Inc()
+		f.warnLog.Do(func() { f.log.Warn("forward queue write failed", "err", err) })
+		return pipeline.Refused("queue_error", retryAfter)
+	}
+}
+
+// Ready is nil unless the backend refused our credentials (401/403) since
+// the last success; /readyz reports it.
+func (f *Forwarder) Ready() error {
+	if p := f.authErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Shutdown stops intake, lets the workers drain until ctx ends, then cuts
+// in-flight attempts and waits for every goroutine. Unsent data stays on
+// disk with a durable queue; otherwise it is counted as dropped (shutdown).
+// It is idempotent.
+func (f *Forwarder) Shutdown(ctx context.Context) error {
+	f.stopOnce.Do(func() { f.stopErr = f.shutdown(ctx) })
+	return f.stopErr
+}
+
+func (f *Forwarder) shutdown(ctx context.Context) error {
+	f.stopping.Store(true)
+	f.q.closeIntake()
+	done := make(chan struct{})
+	go func() { f.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		f.cancel()
+		<-done
+	}
+	f.cancel()
+	lost, qerr := f.q.close()
+	for _, it := range lost {
+		f.dropRemaining(it, reasonShutdown)
+	}
+	if len(lost) > 0 {
+		f.log.Error("forward shutdown deadline passed with data still queued in memory; it is lost (set forward.queue.dir to keep it)", "batches", len(lost))
+	}
+	return errors.Join(qerr, f.client.close())
+}
+
+func (f *Forwarder) target() string {
+	if f.cfg.Sink.File != "" {
+		return "file:" + f.cfg.Sink.File
+	}
+	return f.cfg.Protocol + ":" + f.cfg.Endpoint
+}
+
+func (f *Forwarder) breakerChanged(open bool) {
+	if open {
+		f.m.breaker.Set(1)
+		f.log.Warn("backend failing or throttling: holding queued data, probing with one request at a time", "target", f.target())
+		return
+	}
+	f.m.breaker.Set(0)
+	f.log.Info("backend healthy again, sending resumed", "target", f.target())
+}
+
+// account counts an item as enqueued (called under the queue lock).
+func (f *Forwarder) account(it *item) {
+	for _, s := range signals {
+		f.m.enqueued[s].Add(float64(it.counts[s]))
+	}
+	f.m.items.Add(float64(it.total()))
+	f.m.batches.Inc()
+	f.m.bytes.Add(float64(it.bytes))
+}
+
+func (f *Forwarder) sent(it *item, s signal, n int) {
+	it.resolved[s] += n
+	f.m.sent[s].Add(float64(n))
+	f.m.items.Sub(float64(n))
+}
+
+func (f *Forwarder) drop(it *item, s signal, n int, reason string) {
+	it.resolved[s] += n
+	f.m.dropped.WithLabelValues(signalNames[s], reason).Add(float64(n))
+	f.m.items.Sub(float64(n))
+}
+
+// finish closes an item's accounting; its queue slot was released by ack.
+func (f *Forwarder) finish(it *item) {
+	f.m.batches.Dec()
+	f.m.bytes.Sub(float64(it.bytes))
+}
+
+// dropRemaining drops what is still unresolved in an item that leaves the
+// queue without delivery.
+func (f *Forwarder) dropRemaining(it *item, reason string) {
+	for _, s := range signals {
+		if n := it.unresolved()[s]; n > 0 {
+			f.drop(it, s, n, reason)
+		}
+	}
+	f.finish(it)
+}

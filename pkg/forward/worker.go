@@ -1,0 +1,151 @@
+package forward
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+)
+
+func (f *Forwarder) worker() {
+	defer f.wg.Done()
+	for {
+		it, err := f.q.get(f.runCtx)
+		if err != nil {
+			return
+		}
+		f.deliver(it)
+	}
+}
+
+// deliver sends each non-empty signal of the item as its own request.
+func (f *Forwarder) deliver(it *item) {
+	for _, s := range signals {
+		if it.counts[s] == 0 {
+			continue
+		}
+		if !f.export(it, s, part(it.batch, s)) {
+			// Shutdown cut the attempt. A durable queue keeps the whole
+			// item for the next start (what was already sent may be sent
+			// again: at-least-once); in memory the rest is lost and counted.
+			if !f.durable {
+				_ = f.q.ack(it)
+				f.dropRemaining(it, reasonShutdown)
+			}
+			return
+		}
+	}
+	if err := f.q.ack(it); err != nil {
+		f.warnLog.Do(func() {
+			f.log.Warn("forward queue: cannot remove a delivered batch; it may be sent again after a restart", "err", err)
+		})
+	}
+	f.finish(it)
+}
+
+// export sends one single-signal request until it is delivered or given up
+// for a counted reason. It returns false only when shutdown interrupted it.
+func (f *Forwarder) export(it *item, s signal, b pipeline.Batch) bool {
+	for attempt := 0; ; attempt++ {
+		if err := f.gate.acquire(f.runCtx); err != nil {
+			return false
+		}
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(f.runCtx, f.cfg.Timeout)
+		rejected, err := f.client.send(ctx, s, b)
+		cancel()
+		f.m.duration.Observe(time.Since(start).Seconds())
+		n := count(b, s)
+		if err == nil {
+			f.gate.release(outcomeHealthy, 0)
+			f.outcome(s, "success")
+			f.authErr.Store(nil)
+			r := int(min(max(rejected, 0), int64(n)))
+			f.sent(it, s, n-r)
+			if r > 0 {
+				f.drop(it, s, r, reasonPartialSuccess)
+			}
+			return true
+		}
+		if f.runCtx.Err() != nil {
+			f.gate.release(outcomeAborted, 0)
+			return false
+		}
+		e := classify(err)
+		if !e.retryable {
+			// A definite answer: the backend is up, the data is the problem.
+			f.gate.release(outcomeHealthy, 0)
+			if e.tooLarge && n > 1 {
+				f.outcome(s, "too_large")
+				first := split(s, b)
+				return f.export(it, s, first) && f.export(it, s, b)
+			}
+			f.outcome(s, "permanent")
+			f.fail(it, s, b, n, e)
+			return true
+		}
+		wait := max(f.backoff(attempt), e.retryAfter)
+		if e.throttled {
+			f.gate.release(outcomeThrottled, wait)
+			f.outcome(s, "throttled")
+		} else {
+			f.gate.release(outcomeFailed, wait)
+			f.outcome(s, "retryable")
+		}
+		if time.Since(it.enqueued)+wait > f.cfg.Retry.MaxAge {
+			f.drop(it, s, n, reasonExpired)
+			f.log.Error("forward: data older than retry.max_age dropped; the backend has been failing since", "signal", s.String(), "items", n, "err", err)
+			return true
+		}
+		f.m.retries.Inc()
+		f.warnLog.Do(func() { f.log.Warn("forward: export failed, retrying", "signal", s.String(), "wait", wait, "err", err) })
+		if sleepOrChange(f.runCtx, wait, nil) != nil {
+			return false
+		}
+	}
+}
+
+// fail drops a request the backend refused for good.
+func (f *Forwarder) fail(it *item, s signal, b pipeline.Batch, n int, e *exportError) {
+	if e.reason == reasonUnauthorized && f.authErr.Load() == nil {
+		err := fmt.Errorf("backend refused the credentials (%v): check the api-key header / NEW_RELIC_LICENSE_KEY", e)
+		f.authErr.Store(&err)
+		f.log.Error("forward: "+err.Error(), "target", f.target())
+	}
+	if o := f.observer.Load(); o != nil {
+		(*o).ExportFailed(b, e.reason)
+	}
+	f.drop(it, s, n, e.reason)
+	f.warnLog.Do(func() {
+		f.log.Warn("forward: backend refused data permanently, dropped", "signal", s.String(), "items", n, "reason", e.reason, "err", e)
+	})
+}
+
+func (f *Forwarder) outcome(s signal, o string) {
+	f.m.requests.WithLabelValues(signalNames[s], o).Inc()
+}
+
+// backoff is exponential with full jitter: uniform in [0, min(max,
+// initial*multiplier^attempt)], so retrying senders spread out.
+func (f *Forwarder) backoff(attempt int) time.Duration {
+	r := f.cfg.Retry
+	d := float64(r.InitialInterval)
+	for range attempt {
+		d *= r.Multiplier
+		if d >= float64(r.MaxInterval) {
+			break
+		}
+	}
+	d = min(d, float64(r.MaxInterval))
+	return time.Duration(rand.Int64N(int64(d) + 1))
+}
+
+func (f *Forwarder) openQueue() (queue, error) {
+	if f.cfg.Queue.Dir == "" {
+		return newMemQueue(f.cfg.Queue), nil
+	}
+	return nil, errors.New("forward: queue.dir is not supported yet")
+}
