@@ -8,7 +8,7 @@ package verify
 
 const maxGroups = 8
 
-func findCards(s string, out []finding) []finding {
+func findCards(s, key string, out []finding) []finding {
 	var gs, ge [maxGroups]int // group starts and ends
 	for i := 0; i < len(s); {
 		if !isDigit(s[i]) {
@@ -41,7 +41,7 @@ func findCards(s string, out []finding) []finding {
 			continue
 		}
 		for g := 0; g < n; {
-			h := cardWindow(s, gs[:n], ge[:n], g)
+			h := cardWindow(s, key, gs[:n], ge[:n], g)
 			if h < 0 {
 				g++
 				continue
@@ -56,10 +56,10 @@ func findCards(s string, out []finding) []finding {
 
 // cardWindow returns the last group h ≥ g such that groups g..h form a valid
 // card, preferring the longest, or -1.
-func cardWindow(s string, gs, ge []int, g int) int {
+func cardWindow(s, key string, gs, ge []int, g int) int {
 	first := ge[g] - gs[g]
 	if first >= 13 && first <= 19 {
-		if idWord(s, gs[g]) {
+		if idWord(s, gs[g]) || idKey(key) {
 			return -1
 		}
 		if validCard(s[gs[g]:ge[g]]) {
@@ -127,24 +127,24 @@ type issuer struct {
 // issuers lists the prefixes of the card networks in use (Visa, Mastercard,
 // Amex, Discover, JCB, Diners, UnionPay, Maestro, Mir).
 var issuers = []issuer{
-	{4, 4, 1, 13, 19},         // Visa (13, 16, 19; 13–19 keeps Visa Electron and debit)
-	{51, 55, 2, 16, 16},       // Mastercard
-	{2221, 2720, 4, 16, 16},   // Mastercard 2-series
-	{34, 34, 2, 15, 15},       // Amex
-	{37, 37, 2, 15, 15},       // Amex
-	{6011, 6011, 4, 16, 19},   // Discover
-	{644, 649, 3, 16, 19},     // Discover
-	{65, 65, 2, 16, 19},       // Discover
-	{3528, 3589, 4, 16, 19},   // JCB
-	{300, 305, 3, 14, 19},     // Diners
-	{36, 36, 2, 14, 19},       // Diners
-	{38, 39, 2, 14, 19},       // Diners
-	{62, 62, 2, 16, 19},       // UnionPay
-	{50, 50, 2, 13, 19},       // Maestro
-	{56, 58, 2, 13, 19},       // Maestro
-	{63, 63, 2, 13, 19},       // Maestro
-	{67, 67, 2, 13, 19},       // Maestro
-	{2200, 2204, 4, 16, 19},   // Mir
+	{4, 4, 1, 13, 19},       // Visa (13, 16, 19; 13–19 keeps Visa Electron and debit)
+	{51, 55, 2, 16, 16},     // Mastercard
+	{2221, 2720, 4, 16, 16}, // Mastercard 2-series
+	{34, 34, 2, 15, 15},     // Amex
+	{37, 37, 2, 15, 15},     // Amex
+	{6011, 6011, 4, 16, 19}, // Discover
+	{644, 649, 3, 16, 19},   // Discover
+	{65, 65, 2, 16, 19},     // Discover
+	{3528, 3589, 4, 16, 19}, // JCB
+	{300, 305, 3, 14, 19},   // Diners
+	{36, 36, 2, 14, 19},     // Diners
+	{38, 39, 2, 14, 19},     // Diners
+	{62, 62, 2, 16, 19},     // UnionPay
+	{50, 50, 2, 13, 19},     // Maestro
+	{56, 58, 2, 13, 19},     // Maestro
+	{63, 63, 2, 13, 19},     // Maestro
+	{67, 67, 2, 13, 19},     // Maestro
+	{2200, 2204, 4, 16, 19}, // Mir
 }
 
 func issuerOK(d []byte) bool {

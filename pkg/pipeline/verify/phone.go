@@ -134,7 +134,7 @@ func nanpOK(p phone, s, key string, i int) bool {
 	case p.digits == 10 && p.n == 3 && g[0] == 3 && g[1] == 3 && g[2] == 4 && (p.paren == 0 || p.paren == -1) && (p.seps&4 == 0 || p.seps == 4):
 	case p.digits == 11 && p.n == 4 && g[0] == 1 && d[0] == '1' && g[1] == 3 && g[2] == 3 && g[3] == 4 && (p.paren == 1 || p.paren == -1):
 		d = d[1:]
-	case p.digits == 10 && p.n == 1 && phoneContext(s, key, i) && !idWord(s, i):
+	case p.digits == 10 && p.n == 1 && phoneContext(s, key, i) && !idWord(s, i) && !idKey(key):
 	default:
 		return false
 	}

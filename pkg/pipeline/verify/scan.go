@@ -84,7 +84,7 @@ func (d *detector) scan(s, key string, out []finding) []finding {
 		out = findSecrets(s, flags, out)
 	}
 	if d.on[typeCard] && digits >= 13 {
-		out = findCards(s, out)
+		out = findCards(s, key, out)
 	}
 	if d.on[typeIBAN] && digits >= 2 && flags&fUpper != 0 && len(s) >= 15 {
 		out = findIBANs(s, out)
@@ -110,8 +110,7 @@ func (d *detector) scan(s, key string, out []finding) []finding {
 	return resolve(out, n0)
 }
 
-// resolve sorts the findings from n0 on and removes overlaps, keeping the
-// higher-priority type (then the earlier, longer one).
+// resolve sorts the findings from n0 on and removes overlaps (see wins).
 func resolve(out []finding, n0 int) []finding {
 	f := out[n0:]
 	if len(f) < 2 {
@@ -126,7 +125,7 @@ func resolve(out []finding, n0 int) []finding {
 	w := 0
 	for _, x := range f {
 		if w > 0 && x.start < f[w-1].end {
-			if x.typ < f[w-1].typ {
+			if wins(x, f[w-1]) {
 				f[w-1] = x
 			}
 			continue
@@ -135,6 +134,22 @@ func resolve(out []finding, n0 int) []finding {
 		w++
 	}
 	return out[:n0+w]
+}
+
+// wins reports whether x replaces the overlapping y: a secret always wins
+// (the password inside "user:pass@host" is not an email); otherwise the
+// finding that contains the other wins (an IBAN whose digits look like a
+// card is an IBAN), then the type order.
+func wins(x, y finding) bool {
+	switch {
+	case x.typ == typeSecret || y.typ == typeSecret:
+		return x.typ == typeSecret && y.typ != typeSecret
+	case x.start <= y.start && x.end >= y.end:
+		return true
+	case y.start <= x.start && y.end >= x.end:
+		return false
+	}
+	return x.typ < y.typ
 }
 
 const (
@@ -249,6 +264,20 @@ func contextBefore(s string, i, n int) string {
 // identifier, a time or a position (queryid=…, trace_id: …, lsn …,
 // epoch_ms=…): a bare number there is not a card, SSN or phone number.
 func idWord(s string, i int) bool {
+	return idSuffix(wordBefore(s, i))
+}
+
+// idKey is idWord for the attribute key a value sits under (db.query.id,
+// customer.id).
+func idKey(key string) bool {
+	j := len(key)
+	for j > 0 && (isAlpha(key[j-1]) || key[j-1] == '_') {
+		j--
+	}
+	return idSuffix(key[j:])
+}
+
+func wordBefore(s string, i int) string {
 	j := i
 	for j > 0 && i-j < 4 {
 		c := s[j-1]
@@ -262,7 +291,10 @@ func idWord(s string, i int) bool {
 	for j > 0 && (isAlpha(s[j-1]) || s[j-1] == '_' || s[j-1] == '.' || s[j-1] == '-') {
 		j--
 	}
-	w := s[j:end]
+	return s[j:end]
+}
+
+func idSuffix(w string) bool {
 	if len(w) < 2 {
 		return false
 	}

@@ -137,7 +137,7 @@ func findBearer(s string, out []finding) []finding {
 		for end < len(s) && (isAlnum(s[end]) || strings.IndexByte("-._~+/=", s[end]) >= 0) {
 			end++
 		}
-		if end-start >= 8 {
+		if tokenLike(s[start:end]) {
 			out = append(out, finding{start: start, end: end, typ: typeSecret})
 		}
 		i = end
@@ -185,4 +185,19 @@ func findPEM(s string, out []finding) []finding {
 		out = append(out, finding{start: start, end: end, typ: typeSecret})
 		off = end
 	}
+}
+
+// tokenLike tells a credential from a word after "Bearer" ("Bearer
+// authentication failed"): tokens are long and carry digits or mixed case.
+func tokenLike(t string) bool {
+	if len(t) < 8 {
+		return false
+	}
+	var digit, up, low bool
+	for i := 0; i < len(t); i++ {
+		digit = digit || isDigit(t[i])
+		up = up || isUpper(t[i])
+		low = low || isLower(t[i])
+	}
+	return digit || up && low && len(t) >= 16
 }

@@ -68,13 +68,17 @@ func (v *Verifier) metric(m pmetric.Metric, d dbms, w window) bool {
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		dps := m.Gauge().DataPoints()
-		dps.RemoveIf(func(p pmetric.NumberDataPoint) bool { return v.badNumber(p, false) || point(p.Attributes(), p.Timestamp()) })
+		dps.RemoveIf(func(p pmetric.NumberDataPoint) bool {
+			return v.badNumber(p, false) || point(p.Attributes(), p.Timestamp())
+		})
 		return dps.Len() == 0
 	case pmetric.MetricTypeSum:
 		s := m.Sum()
 		delta := s.IsMonotonic() && s.AggregationTemporality() == pmetric.AggregationTemporalityDelta
 		dps := s.DataPoints()
-		dps.RemoveIf(func(p pmetric.NumberDataPoint) bool { return v.badNumber(p, delta) || point(p.Attributes(), p.Timestamp()) })
+		dps.RemoveIf(func(p pmetric.NumberDataPoint) bool {
+			return v.badNumber(p, delta) || point(p.Attributes(), p.Timestamp())
+		})
 		return dps.Len() == 0
 	case pmetric.MetricTypeHistogram:
 		dps := m.Histogram().DataPoints()
