@@ -91,3 +91,21 @@ func TestRemovePointsIf(t *testing.T) {
 		t.Fatalf("after prune: %d metrics, %d points", md.MetricCount(), md.DataPointCount())
 	}
 }
+
+func TestHashStable(t *testing.T) {
+	// Pinned values: a change here changes every sampling decision in a
+	// running fleet, so it must be deliberate.
+	m := pcommon.NewMap()
+	m.PutStr("db.query.id", "42")
+	m.PutInt("n", 7)
+	if got := Mix(HashString(HashOffset, "db.query.id")); got != 0xe6631ed60d51ed55 {
+		t.Fatalf("HashString changed: %#x", got)
+	}
+	a, b := HashMap(HashOffset, m), HashMap(HashOffset, m)
+	if a != b {
+		t.Fatal("hash not deterministic")
+	}
+	if HashString(HashString(HashOffset, "ab"), "c") == HashString(HashString(HashOffset, "a"), "bc") {
+		t.Fatal("concatenation collision")
+	}
+}

@@ -44,7 +44,7 @@ func newResource(res pcommon.Resource) *resource {
 	if r.dbKey == "" {
 		r.dbKey = "unknown"
 	}
-	r.hash = hashString(fnvOffset, r.dbKey)
+	r.hash = dbkey.HashString(dbkey.HashOffset, r.dbKey)
 	return r
 }
 
@@ -68,12 +68,12 @@ func (it *item) keyHash(names []string) uint64 {
 	if it.hasKey {
 		return it.key
 	}
-	h, found := it.attrHash(uint64(fnvOffset), names)
+	h, found := it.attrHash(uint64(dbkey.HashOffset), names)
 	switch {
 	case found:
-		it.key = mix(h)
+		it.key = dbkey.Mix(h)
 	case !it.traceID.IsEmpty():
-		it.key = mix(hashBytes(fnvOffset, it.traceID[:]))
+		it.key = dbkey.Mix(dbkey.HashBytes(dbkey.HashOffset, it.traceID[:]))
 	default:
 		it.key = it.contentHash()
 	}
@@ -89,7 +89,7 @@ func (it *item) attrHash(h uint64, names []string) (uint64, bool) {
 			v, ok = it.res.attrs.Get(n)
 		}
 		if ok {
-			h = hashValue(hashString(h, n), v)
+			h = dbkey.HashValue(dbkey.HashString(h, n), v)
 			found = true
 		}
 	}
@@ -99,11 +99,11 @@ func (it *item) attrHash(h uint64, names []string) (uint64, bool) {
 // dedupHash keys a dedup: the database, the name, and the values of names,
 // or the whole content when names is empty or none is present.
 func (it *item) dedupHash(names []string, salt uint64) uint64 {
-	h := hashString(hashUint(salt, it.res.hash), it.name)
+	h := dbkey.HashString(dbkey.HashUint(salt, it.res.hash), it.name)
 	if h2, found := it.attrHash(h, names); found {
-		return mix(h2)
+		return dbkey.Mix(h2)
 	}
-	return mix(h ^ it.contentHash())
+	return dbkey.Mix(h ^ it.contentHash())
 }
 
 // contentHash covers everything that makes two records the same record.
@@ -111,15 +111,15 @@ func (it *item) contentHash() uint64 {
 	if it.hasContent {
 		return it.content
 	}
-	h := hashString(hashUint(fnvOffset, it.res.hash), it.name)
-	h = hashMap(h, it.attrs)
-	h = hashUint(h, uint64(it.ts))
-	h = hashUint(h, math.Float64bits(it.value))
-	h = hashBytes(h, it.traceID[:])
+	h := dbkey.HashString(dbkey.HashUint(dbkey.HashOffset, it.res.hash), it.name)
+	h = dbkey.HashMap(h, it.attrs)
+	h = dbkey.HashUint(h, uint64(it.ts))
+	h = dbkey.HashUint(h, math.Float64bits(it.value))
+	h = dbkey.HashBytes(h, it.traceID[:])
 	if it.body != (pcommon.Value{}) {
-		h = hashValue(h, it.body)
+		h = dbkey.HashValue(h, it.body)
 	}
-	it.content, it.hasContent = mix(h), true
+	it.content, it.hasContent = dbkey.Mix(h), true
 	return it.content
 }
 

@@ -42,8 +42,8 @@ type rule struct {
 }
 
 var (
-	saltDefault = hashString(fnvOffset, "dbintel.default")
-	saltBudget  = hashString(fnvOffset, "dbintel.budget")
+	saltDefault = dbkey.HashString(dbkey.HashOffset, "dbintel.default")
+	saltBudget  = dbkey.HashString(dbkey.HashOffset, "dbintel.budget")
 )
 
 // New builds the sampler. reg may be nil (no self-metrics); now is the
@@ -67,7 +67,7 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger, now func() tim
 		}
 	}
 	for _, r := range cfg.Rules {
-		cr := rule{name: r.Name, rate: 1, salt: hashString(fnvOffset, "rule."+r.Name), dedup: r.Dedup, c: m.forRule(r.Name)}
+		cr := rule{name: r.Name, rate: 1, salt: dbkey.HashString(dbkey.HashOffset, "rule."+r.Name), dedup: r.Dedup, c: m.forRule(r.Name)}
 		if r.SampleRate != nil {
 			cr.rate = *r.SampleRate
 		}

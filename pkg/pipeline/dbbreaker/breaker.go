@@ -1,0 +1,243 @@
+package dbbreaker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+// Breaker is the per-database circuit breaker stage. It is safe for
+// concurrent use: Process and ExportFailed share one lock.
+type Breaker struct {
+	cfg    Config
+	budget budgets
+	log    *slog.Logger
+	clock  func() time.Time
+	m      *metrics
+
+	mu      sync.Mutex
+	now     time.Time // of the call in progress, for state-change callbacks
+	keys    *simplelru.LRU[string, *keyState]
+	series  *simplelru.LRU[uint64, struct{}]
+	pending []event
+}
+
+// New builds the breaker. reg may be nil; log may be nil (no transition
+// logs); clock is nil for time.Now (tests inject simulated time).
+func New(cfg Config, reg prometheus.Registerer, log *slog.Logger, clock func() time.Time) (*Breaker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("dbbreaker: %w", err)
+	}
+	if clock == nil {
+		clock = time.Now
+	}
+	perInterval := func(perMinute int) int {
+		return int((int64(perMinute)*int64(cfg.Interval) + int64(time.Minute) - 1) / int64(time.Minute))
+	}
+	b := &Breaker{cfg: cfg, log: log, clock: clock, m: newMetrics(reg),
+		budget: budgets{volume: perInterval(cfg.VolumePerMinute), newSeries: perInterval(cfg.NewSeriesPerMinute), failures: cfg.ExportFailuresPerInterval}}
+	var err error
+	b.keys, err = simplelru.NewLRU(cfg.MaxKeys, func(key string, _ *keyState) {
+		b.m.state.DeleteLabelValues(key)
+		b.m.keysEvicted.Inc()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dbbreaker: keys: %w", err)
+	}
+	if b.series, err = simplelru.NewLRU[uint64, struct{}](cfg.SeriesMemory, nil); err != nil {
+		return nil, fmt.Errorf("dbbreaker: series: %w", err)
+	}
+	return b, nil
+}
+
+// state returns the key's breaker, creating it closed.
+func (b *Breaker) state(key string, res pcommon.Resource) *keyState {
+	if k, ok := b.keys.Get(key); ok {
+		return k
+	}
+	k := &keyState{key: key, identity: pcommon.NewMap(), state: gobreaker.StateClosed, closedSince: b.now}
+	for _, name := range identityAttrs {
+		if v, ok := res.Attributes().Get(name); ok {
+			v.CopyTo(k.identity.PutEmpty(name))
+		}
+	}
+	k.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:          key,
+		MaxRequests:   uint32(b.cfg.HealthyIntervals),
+		Timeout:       time.Nanosecond,
+		ReadyToTrip:   func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 1 },
+		OnStateChange: func(_ string, from, to gobreaker.State) { b.transition(k, from, to) },
+	})
+	b.m.state.WithLabelValues(key).Set(float64(gobreaker.StateClosed))
+	b.keys.Add(key, k)
+	b.startWindow(k, b.now)
+	return k
+}
+
+// identityAttrs are copied onto the resource of a key's breaker events.
+var identityAttrs = append(append([]string{}, dbkey.IdentityAttrs...), "service.instance.id", "host.name")
+
+// transition runs inside gobreaker when a key changes state.
+func (b *Breaker) transition(k *keyState, from, to gobreaker.State) {
+	k.state = to
+	switch to {
+	case gobreaker.StateOpen:
+		k.trips++
+		k.openUntil = b.now.Add(b.openTimeout(k.trips))
+	case gobreaker.StateClosed:
+		k.closedSince = b.now
+	}
+	b.m.state.WithLabelValues(k.key).Set(float64(to))
+	b.m.transitions.WithLabelValues(from.String(), to.String(), k.reason).Inc()
+	if b.log != nil {
+		b.log.Warn("database breaker", "key", k.key, "from", from.String(), "to", to.String(), "reason", k.reason)
+	}
+	if len(b.pending) >= b.cfg.MaxPendingEvents {
+		b.m.eventsDropped.Inc()
+		return
+	}
+	ev := event{k: k, from: from, to: to, reason: k.reason, at: b.now}
+	if k.reason == ReasonExportFailure {
+		ev.detail = k.detail
+	}
+	if to == gobreaker.StateOpen {
+		ev.openFor = k.openUntil.Sub(b.now)
+	}
+	b.pending = append(b.pending, ev)
+}
+
+// Process sheds the query-level data of keys whose breaker is open, counts
+// the rest against the budgets, and appends one dbintel.breaker record per
+// state change since the last batch.
+func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.now = b.clock()
+	shed := 0
+	bt.Metrics.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
+		key := keyOf(rm.Resource())
+		k, _ := b.keys.Get(key)
+		if k != nil {
+			b.advance(k, b.now)
+		}
+		keyHash := dbkey.HashString(dbkey.HashOffset, key)
+		rm.ScopeMetrics().RemoveIf(func(sm pmetric.ScopeMetrics) bool {
+			sm.Metrics().RemoveIf(func(m pmetric.Metric) bool {
+				nameHash := dbkey.HashString(keyHash, m.Name())
+				return dbkey.RemovePointsIf(m, func(p dbkey.Point) bool {
+					if !dbkey.IsQueryLevelPoint(p.Attrs) {
+						return false
+					}
+					if k == nil {
+						k = b.state(key, rm.Resource())
+					}
+					if k.state == gobreaker.StateOpen {
+						shed++
+						return true
+					}
+					k.volume++
+					if series := dbkey.HashMap(nameHash, p.Attrs); !b.series.Contains(series) {
+						b.series.Add(series, struct{}{})
+						k.newSeries++
+					}
+					b.check(k)
+					return false
+				}) == 0
+			})
+			return sm.Metrics().Len() == 0
+		})
+		return rm.ScopeMetrics().Len() == 0
+	})
+	bt.Logs.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
+		key := keyOf(rl.Resource())
+		k, _ := b.keys.Get(key)
+		if k != nil {
+			b.advance(k, b.now)
+		}
+		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
+			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
+				if !dbkey.IsQueryLevelLog(lr) {
+					return false
+				}
+				if k == nil {
+					k = b.state(key, rl.Resource())
+				}
+				if k.state == gobreaker.StateOpen {
+					shed++
+					return true
+				}
+				k.volume++
+				b.check(k)
+				return false
+			})
+			return sl.LogRecords().Len() == 0
+		})
+		return rl.ScopeLogs().Len() == 0
+	})
+	b.m.shed.Add(float64(shed))
+	b.flushEvents(bt)
+	return bt, nil
+}
+
+// ExportFailed is called by the forwarder for data the backend rejected
+// permanently; the items count against the export-failure budget of each
+// resource's key. reason is the forwarder's (bounded) drop reason.
+func (b *Breaker) ExportFailed(bt pipeline.Batch, reason string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.now = b.clock()
+	add := func(res pcommon.Resource, n int) {
+		if n == 0 {
+			return
+		}
+		k := b.state(keyOf(res), res)
+		b.advance(k, b.now)
+		if k.state == gobreaker.StateOpen {
+			return
+		}
+		k.failures += n
+		k.detail = reason
+		b.check(k)
+	}
+	for _, rm := range bt.Metrics.ResourceMetrics().All() {
+		n := 0
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				n += dbkey.PointCount(m)
+			}
+		}
+		add(rm.Resource(), n)
+	}
+	for _, rl := range bt.Logs.ResourceLogs().All() {
+		n := 0
+		for _, sl := range rl.ScopeLogs().All() {
+			n += sl.LogRecords().Len()
+		}
+		add(rl.Resource(), n)
+	}
+	for _, rs := range bt.Traces.ResourceSpans().All() {
+		n := 0
+		for _, ss := range rs.ScopeSpans().All() {
+			n += ss.Spans().Len()
+		}
+		add(rs.Resource(), n)
+	}
+}
+
+func keyOf(res pcommon.Resource) string {
+	if k := dbkey.Key(res); k != "" {
+		return k
+	}
+	return "unknown"
+}
