@@ -92,4 +92,3 @@ func HashMap(h uint64, m pcommon.Map) uint64 {
 	}
 	return h
 }
-
