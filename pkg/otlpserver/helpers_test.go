@@ -236,3 +236,9 @@ func tracesProto(t testing.TB, td ptrace.Traces) []byte {
 	}
 	return b
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+type statusError struct{ code int }
+
+func (e *statusError) Error() string { return fmt.Sprintf("HTTP status %d", e.code) }

@@ -109,10 +109,13 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	if httpLn != nil {
 		s.httpAddr = httpLn.Addr()
-		if s.httpTLS != nil {
-			httpLn = tls.NewListener(httpLn, s.httpTLS)
-		}
-		s.serve("http", func() error { return s.httpSrv.Serve(httpLn) })
+		s.serve("http", func() error {
+			if s.httpTLS != nil {
+				// Certificates come from TLSConfig; ServeTLS also offers HTTP/2.
+				return s.httpSrv.ServeTLS(httpLn, "", "")
+			}
+			return s.httpSrv.Serve(httpLn)
+		})
 		s.log.Info("OTLP/HTTP receiver listening", "addr", s.httpAddr.String(), "tls", s.httpTLS != nil)
 	}
 	return nil
