@@ -171,8 +171,13 @@ func (t TLSConfig) Validate() error {
 		p.Add("key_file", "cert_file is set but key_file is empty")
 		return p.Err()
 	}
-	if _, err := t.load(); err != nil {
-		p.Add("", "%v", err)
+	if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
+		p.Add("cert_file", "cannot load cert_file/key_file: %v", err)
+	}
+	if t.ClientCAFile != "" {
+		if _, err := loadCA(t.ClientCAFile); err != nil {
+			p.Add("client_ca_file", "%v", err)
+		}
 	}
 	return p.Err()
 }
@@ -188,16 +193,22 @@ func (t TLSConfig) load() (*tls.Config, error) {
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if t.ClientCAFile != "" {
-		pem, err := os.ReadFile(t.ClientCAFile)
-		if err != nil {
+		if cfg.ClientCAs, err = loadCA(t.ClientCAFile); err != nil {
 			return nil, fmt.Errorf("client_ca_file: %w", err)
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("client_ca_file %s: no PEM certificate found", t.ClientCAFile)
-		}
-		cfg.ClientCAs = pool
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	return cfg, nil
+}
+
+func loadCA(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no PEM certificate found", path)
+	}
+	return pool, nil
 }
