@@ -106,7 +106,7 @@ func (f *Forwarder) Consume(_ context.Context, b pipeline.Batch) error {
 		f.m.refused.Inc()
 		return pipeline.Refused("shutting_down", retryAfter)
 	}
-	it := newItem(b, time.Now())
+	it := newItem(b, time.Now(), !f.durable)
 	if it.total() == 0 {
 		return nil
 	}

@@ -28,17 +28,26 @@ func (s signal) String() string { return signalNames[s] }
 
 // item is one queued batch and what has become of its items so far.
 type item struct {
-	id       uint64 // key in a durable queue; 0 in memory
-	batch    pipeline.Batch
+	batch    pipeline.Batch // zero while a durable item is only on disk
+	seg      *segment       // durable queue: where the record is
+	off      int64
+	onDisk   bool   // durable queue: batch not in memory, read it back before sending
+	corrupt  bool   // durable queue: the record could not be decoded
 	counts   [3]int // items per signal at enqueue time
 	resolved [3]int // items per signal already sent or dropped
 	bytes    int64  // encoded (protobuf) size, what the queue is bounded by
 	enqueued time.Time
 }
 
-func newItem(b pipeline.Batch, now time.Time) *item {
+// newItem wraps b. sized computes the encoded size now (in-memory queue);
+// a durable queue learns it when it writes the record.
+func newItem(b pipeline.Batch, now time.Time, sized bool) *item {
 	c := b.Counts()
-	return &item{batch: b, counts: [3]int{c.Points, c.Records, c.Spans}, bytes: protoSize(b), enqueued: now}
+	it := &item{batch: b, counts: [3]int{c.Points, c.Records, c.Spans}, enqueued: now}
+	if sized {
+		it.bytes = protoSize(b)
+	}
+	return it
 }
 
 func (it *item) total() int { return it.counts[0] + it.counts[1] + it.counts[2] }

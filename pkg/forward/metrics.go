@@ -10,18 +10,20 @@ import (
 // items_enqueued_total = items_sent_total + items_dropped_total + queue_items,
 // where queue_items counts items waiting or in flight.
 type metrics struct {
-	enqueued  [3]prometheus.Counter
-	recovered [3]prometheus.Counter
-	sent      [3]prometheus.Counter
-	dropped   *prometheus.CounterVec
-	requests  *prometheus.CounterVec
-	items     prometheus.Gauge
-	batches   prometheus.Gauge
-	bytes     prometheus.Gauge
-	duration  prometheus.Histogram
-	retries   prometheus.Counter
-	refused   prometheus.Counter
-	breaker   prometheus.Gauge
+	enqueued    [3]prometheus.Counter
+	recovered   [3]prometheus.Counter
+	sent        [3]prometheus.Counter
+	dropped     *prometheus.CounterVec
+	requests    *prometheus.CounterVec
+	items       prometheus.Gauge
+	batches     prometheus.Gauge
+	bytes       prometheus.Gauge
+	duration    prometheus.Histogram
+	retries     prometheus.Counter
+	refused     prometheus.Counter
+	breaker     prometheus.Gauge
+	splits      prometheus.Counter
+	quarantined prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -50,6 +52,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		retries: prometheus.NewCounter(opts("retries_total", "Attempts that will be retried after a backoff.")),
 		refused: prometheus.NewCounter(opts("batches_refused_total", "Batches refused because the queue was full or shutting down.")),
 		breaker: gauge("breaker_open", "1 while the backend breaker holds sending (backend failing or throttling), else 0."),
+		splits:  prometheus.NewCounter(opts("splits_total", "Requests split in two because they were, or would be, too large for the backend.")),
+		quarantined: prometheus.NewCounter(opts("queue_quarantined_bytes_total",
+			"Bytes of corrupt or torn durable-queue data moved to the quarantine directory at start.")),
 	}
 	for i, s := range signalNames {
 		m.enqueued[i] = enqueued.WithLabelValues(s)
@@ -60,7 +65,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{enqueued, recovered, sent, m.dropped, m.requests, m.items, m.batches, m.bytes,
-		m.duration, m.retries, m.refused, m.breaker} {
+		m.duration, m.retries, m.refused, m.breaker, m.splits, m.quarantined} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("forward: register self-metrics: %w", err)
 		}

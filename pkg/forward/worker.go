@@ -2,9 +2,9 @@ package forward
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"time"
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
@@ -16,6 +16,12 @@ func (f *Forwarder) worker() {
 		it, err := f.q.get(f.runCtx)
 		if err != nil {
 			return
+		}
+		if it.corrupt {
+			f.log.Error("forward queue: an unreadable record was dropped", "items", it.total())
+			_ = f.q.ack(it)
+			f.dropRemaining(it, reasonCorrupt)
+			continue
 		}
 		f.deliver(it)
 	}
@@ -49,6 +55,11 @@ func (f *Forwarder) deliver(it *item) {
 // export sends one single-signal request until it is delivered or given up
 // for a counted reason. It returns false only when shutdown interrupted it.
 func (f *Forwarder) export(it *item, s signal, b pipeline.Batch) bool {
+	if count(b, s) > 1 && f.tooBig(s, b) {
+		f.m.splits.Inc()
+		first := split(s, b)
+		return f.export(it, s, first) && f.export(it, s, b)
+	}
 	for attempt := 0; ; attempt++ {
 		if err := f.gate.acquire(f.runCtx); err != nil {
 			return false
@@ -80,6 +91,7 @@ func (f *Forwarder) export(it *item, s signal, b pipeline.Batch) bool {
 			f.gate.release(outcomeHealthy, 0)
 			if e.tooLarge && n > 1 {
 				f.outcome(s, "too_large")
+				f.m.splits.Inc()
 				first := split(s, b)
 				return f.export(it, s, first) && f.export(it, s, b)
 			}
@@ -147,5 +159,26 @@ func (f *Forwarder) openQueue() (queue, error) {
 	if f.cfg.Queue.Dir == "" {
 		return newMemQueue(f.cfg.Queue), nil
 	}
-	return nil, errors.New("forward: queue.dir is not supported yet")
+	q, recovered, quarantined, err := openDiskQueue(f.cfg.Queue)
+	if err != nil {
+		return nil, fmt.Errorf("forward: %w", err)
+	}
+	f.durable = true
+	if quarantined > 0 {
+		f.m.quarantined.Add(float64(quarantined))
+		f.log.Error("forward queue: a corrupt or torn tail (crash during a write) was moved aside; the readable part is kept",
+			"bytes", quarantined, "dir", filepath.Join(f.cfg.Queue.Dir, quarantineDir))
+	}
+	items := 0
+	for _, it := range recovered {
+		f.account(it)
+		for _, s := range signals {
+			f.m.recovered[s].Add(float64(it.counts[s]))
+		}
+		items += it.total()
+	}
+	if len(recovered) > 0 {
+		f.log.Info("forward queue: resuming data left by the previous run", "batches", len(recovered), "items", items)
+	}
+	return q, nil
 }

@@ -35,6 +35,9 @@ type Request struct {
 	Bytes     int               // body size on the wire (compressed)
 	Items     int               // data points, log records or spans
 	At        time.Time         // arrival
+	// Concurrent is the number of requests being handled when this one
+	// arrived, itself included: 1 means it was alone.
+	Concurrent int
 	Answer    Response          // what it was answered
 }
 
@@ -50,6 +53,8 @@ type Backend struct {
 	logs     []plog.Logs
 	traces   []ptrace.Traces
 	items    int
+	inflight int
+	discard  bool
 	grpcAddr string
 	httpAddr string
 	grpcSrv  *grpc.Server
@@ -111,6 +116,14 @@ func (b *Backend) SetDown(down bool) {
 	}
 }
 
+// SetDiscard(true) keeps only counts (Items), not the data or the request
+// log, so benchmarks and load tests run in constant memory.
+func (b *Backend) SetDiscard(discard bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.discard = discard
+}
+
 // Requests returns every request received so far, in arrival order.
 func (b *Backend) Requests() []Request {
 	b.mu.Lock()
@@ -169,6 +182,8 @@ func (b *Backend) WaitForItems(t testing.TB, n int, timeout time.Duration) {
 func (b *Backend) answer(ctx context.Context, r Request, keep func()) Response {
 	b.mu.Lock()
 	delay := b.delay
+	b.inflight++
+	r.Concurrent = b.inflight
 	b.mu.Unlock()
 	if delay > 0 {
 		select {
@@ -178,6 +193,7 @@ func (b *Backend) answer(ctx context.Context, r Request, keep func()) Response {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.inflight--
 	var resp Response
 	switch {
 	case b.maxBytes > 0 && r.Bytes > b.maxBytes:
@@ -186,11 +202,15 @@ func (b *Backend) answer(ctx context.Context, r Request, keep func()) Response {
 		resp, b.script = b.script[0], b.script[1:]
 	}
 	if resp.Success() {
-		keep()
+		if !b.discard {
+			keep()
+		}
 		b.items += r.Items
 	}
 	r.Answer = resp
-	b.requests = append(b.requests, r)
+	if !b.discard {
+		b.requests = append(b.requests, r)
+	}
 	return resp
 }
 
