@@ -2,6 +2,7 @@ package forward
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,44 @@ func TestTooLargeIsSplit(t *testing.T) {
 				if n != 1 {
 					t.Errorf("%s delivered %d times", id, n)
 				}
+			}
+		})
+	}
+}
+
+func TestSplitBeforeSending(t *testing.T) {
+	for _, protocol := range []string{"grpc", "http"} {
+		t.Run(protocol, func(t *testing.T) {
+			be := fakebackend.Start(t)
+			be.SetMaxBytes(4000)
+			cfg := testConfig(be, protocol)
+			cfg.MaxRequestBytes = 4000
+			f, reg := start(t, cfg)
+			b := testBatch(0, 300, 0)
+			rnd := rand.New(rand.NewPCG(1, 2))
+			for _, lr := range b.Logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All() {
+				noise := make([]byte, 60) // incompressible, so gzip cannot save the request
+				for i := range noise {
+					noise[i] = byte('a' + rnd.IntN(26))
+				}
+				lr.Attributes().PutStr("noise", string(noise))
+			}
+			if err := f.Consume(context.Background(), b); err != nil {
+				t.Fatal(err)
+			}
+			be.WaitForItems(t, 300, 20*time.Second)
+			waitBalanced(t, reg)
+			for _, r := range be.Requests() {
+				if !r.Answer.Success() || r.Bytes > 4000 {
+					t.Errorf("request of %d bytes answered %+v: it should have been split before sending", r.Bytes, r.Answer)
+				}
+			}
+			total := 0
+			for _, r := range be.Requests() {
+				total += r.Bytes
+			}
+			if total <= 4000 {
+				t.Errorf("the data fits one request (%d bytes): the test proves nothing", total)
 			}
 		})
 	}

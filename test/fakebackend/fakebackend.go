@@ -38,7 +38,7 @@ type Request struct {
 	// Concurrent is the number of requests being handled when this one
 	// arrived, itself included: 1 means it was alone.
 	Concurrent int
-	Answer    Response          // what it was answered
+	Answer     Response // what it was answered
 }
 
 // Backend is a running fake. All methods are safe for concurrent use.
