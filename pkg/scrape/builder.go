@@ -100,36 +100,51 @@ func (b *MetricsBuilder) newPoint(d MetricDef, start, ts time.Time, attrs []stri
 // Metrics returns what was built.
 func (b *MetricsBuilder) Metrics() pmetric.Metrics { return b.md }
 
-// LogsBuilder accumulates the events of one collector run.
+// LogsBuilder accumulates the events of one collector run. Events about
+// one database go under a resource that also carries db.namespace, so the
+// gateway can tell databases apart (budgets, breakers) from the resource.
 type LogsBuilder struct {
-	ld  plog.Logs
-	lrs plog.LogRecordSlice
+	target Target
+	scope  string
+	ld     plog.Logs
+	byNS   map[string]plog.LogRecordSlice
 }
 
 // NewLogsBuilder starts a logs payload for target.
 func NewLogsBuilder(t Target, scope string) *LogsBuilder {
-	ld := plog.NewLogs()
-	rl := ld.ResourceLogs().AppendEmpty()
-	t.FillResource(rl.Resource())
-	sl := rl.ScopeLogs().AppendEmpty()
-	sl.Scope().SetName(scope)
-	return &LogsBuilder{ld: ld, lrs: sl.LogRecords()}
+	return &LogsBuilder{target: t, scope: scope, ld: plog.NewLogs(), byNS: map[string]plog.LogRecordSlice{}}
 }
 
-// Event appends an event record named name (db.server.top_query, ...) at ts;
-// the caller fills attributes and body.
-func (b *LogsBuilder) Event(name string, ts time.Time) plog.LogRecord {
-	lr := b.lrs.AppendEmpty()
+// Event appends an event record named name (db.server.top_query, ...) at ts
+// for database namespace ("" = server-wide); the caller fills attributes
+// and body. namespace is also set as a record attribute.
+func (b *LogsBuilder) Event(namespace, name string, ts time.Time) plog.LogRecord {
+	lrs, ok := b.byNS[namespace]
+	if !ok {
+		rl := b.ld.ResourceLogs().AppendEmpty()
+		b.target.FillResource(rl.Resource())
+		if namespace != "" {
+			rl.Resource().Attributes().PutStr("db.namespace", namespace)
+		}
+		sl := rl.ScopeLogs().AppendEmpty()
+		sl.Scope().SetName(b.scope)
+		lrs = sl.LogRecords()
+		b.byNS[namespace] = lrs
+	}
+	lr := lrs.AppendEmpty()
 	lr.SetEventName(name)
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(ts))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(ts))
 	lr.SetSeverityNumber(plog.SeverityNumberInfo)
 	lr.SetSeverityText("INFO")
+	if namespace != "" {
+		lr.Attributes().PutStr("db.namespace", namespace)
+	}
 	return lr
 }
 
 // Len is the number of events so far.
-func (b *LogsBuilder) Len() int { return b.lrs.Len() }
+func (b *LogsBuilder) Len() int { return b.ld.LogRecordCount() }
 
 // Logs returns what was built.
 func (b *LogsBuilder) Logs() plog.Logs { return b.ld }

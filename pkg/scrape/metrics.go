@@ -33,19 +33,20 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Batches the next consumer refused (the data of that run is lost)."}, []string{"collector"}),
 	}
 	if reg != nil {
-		m.enabled = register(reg, m.enabled)
-		m.duration = register(reg, m.duration)
-		m.errors = register(reg, m.errors)
-		m.skipped = register(reg, m.skipped)
-		m.breaker = register(reg, m.breaker)
-		m.consume = register(reg, m.consume)
+		m.enabled = RegisterOrGet(reg, m.enabled)
+		m.duration = RegisterOrGet(reg, m.duration)
+		m.errors = RegisterOrGet(reg, m.errors)
+		m.skipped = RegisterOrGet(reg, m.skipped)
+		m.breaker = RegisterOrGet(reg, m.breaker)
+		m.consume = RegisterOrGet(reg, m.consume)
 	}
 	return m
 }
 
-// register adds c to reg, or returns the one already there: every target's
+// RegisterOrGet adds c to reg, or returns the one already there (reg may
+// not be nil): every target's
 // scheduler shares one set of vectors, told apart by collector name.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+func RegisterOrGet[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	if err := reg.Register(c); err != nil {
 		var are prometheus.AlreadyRegisteredError
 		if errors.As(err, &are) {

@@ -15,7 +15,8 @@ type Config struct {
 	CollectionInterval time.Duration `yaml:"collection_interval"`
 	// QueryTimeout is the server-side statement_timeout (and lock_timeout)
 	// of every query the scraper sends.
-	QueryTimeout time.Duration `yaml:"query_timeout"`
+	QueryTimeout time.Duration    `yaml:"query_timeout"`
+	QueryStats   QueryStatsConfig `yaml:"query_stats"`
 }
 
 // DefaultConfig returns the defaults (scraping off until a DSN is set).
@@ -23,6 +24,8 @@ func DefaultConfig() Config {
 	return Config{
 		CollectionInterval: 10 * time.Second,
 		QueryTimeout:       5 * time.Second,
+		QueryStats: QueryStatsConfig{Enabled: true, CollectionInterval: 60 * time.Second, TopN: 200,
+			MaxStatements: 20000, TextCacheSize: 5000},
 	}
 }
 
@@ -46,5 +49,36 @@ func (c Config) Validate() error {
 	if c.QueryTimeout > c.CollectionInterval {
 		p.Add("query_timeout", "must not exceed collection_interval (%s)", c.CollectionInterval)
 	}
+	c.QueryStats.validate(&p, "query_stats")
 	return p.Err()
+}
+
+// QueryStatsConfig is `postgres.query_stats`: pg_stat_statements.
+type QueryStatsConfig struct {
+	Enabled            bool          `yaml:"enabled"`
+	CollectionInterval time.Duration `yaml:"collection_interval"`
+	// TopN statements by total time per interval become top_query events.
+	TopN int `yaml:"top_n"`
+	// MaxStatements bounds the entries whose counters are remembered.
+	MaxStatements int `yaml:"max_statements"`
+	// TextCacheSize bounds the obfuscated query texts kept in memory.
+	TextCacheSize int `yaml:"text_cache_size"`
+}
+
+func (c QueryStatsConfig) validate(p *config.Problems, prefix string) {
+	if !c.Enabled {
+		return
+	}
+	if c.CollectionInterval < time.Second {
+		p.Add(config.Join(prefix, "collection_interval"), "must be at least 1s")
+	}
+	if c.TopN < 1 {
+		p.Add(config.Join(prefix, "top_n"), "must be at least 1")
+	}
+	if c.MaxStatements < 100 {
+		p.Add(config.Join(prefix, "max_statements"), "must be at least 100")
+	}
+	if c.TextCacheSize < c.TopN {
+		p.Add(config.Join(prefix, "text_cache_size"), "must be at least top_n (%d)", c.TopN)
+	}
 }

@@ -40,5 +40,9 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	cols := []scrape.Collector{
 		&infraCollector{target: target, conn: conn, interval: cfg.CollectionInterval, deltas: scrape.NewDeltas(maxInfraSeries), log: logger},
 	}
+	m := newPGMetrics(reg)
+	if cfg.QueryStats.Enabled {
+		cols = append(cols, newQueryStats(target, conn, cfg.QueryStats, logger, m))
+	}
 	return cols, conn.Close, nil
 }

@@ -1,0 +1,43 @@
+package postgres
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dbintel/dbintel/pkg/scrape"
+)
+
+// pgMetrics are the PostgreSQL collectors' own self-metrics.
+type pgMetrics struct {
+	dealloc     prometheus.Counter
+	resets      prometheus.Counter
+	tracked     prometheus.Gauge
+	dropped     prometheus.Counter
+	textEvicted prometheus.Counter
+	hidden      prometheus.Gauge
+}
+
+func newPGMetrics(reg prometheus.Registerer) *pgMetrics {
+	m := &pgMetrics{
+		dealloc: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "pg_stat_statements_deallocations_total",
+			Help: "Entries pg_stat_statements evicted (pg_stat_statements_info.dealloc); a steady rate means pg_stat_statements.max is too small."}),
+		resets: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "query_stats_resets_total",
+			Help: "Resets of pg_stat_statements seen; each re-baselines the query statistics."}),
+		tracked: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "query_stats_tracked",
+			Help: "pg_stat_statements entries whose counters the scraper remembers."}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "query_stats_untracked_total",
+			Help: "Entries not tracked because query_stats.max_statements was reached."}),
+		textEvicted: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "query_text_cache_evictions_total",
+			Help: "Query texts evicted from the bounded text cache (they are fetched again when needed)."}),
+		hidden: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "query_stats_hidden",
+			Help: "pg_stat_statements entries the scraper's role cannot see (grant pg_read_all_stats)."}),
+	}
+	if reg != nil {
+		m.dealloc = scrape.RegisterOrGet(reg, m.dealloc)
+		m.resets = scrape.RegisterOrGet(reg, m.resets)
+		m.tracked = scrape.RegisterOrGet(reg, m.tracked)
+		m.dropped = scrape.RegisterOrGet(reg, m.dropped)
+		m.textEvicted = scrape.RegisterOrGet(reg, m.textEvicted)
+		m.hidden = scrape.RegisterOrGet(reg, m.hidden)
+	}
+	return m
+}

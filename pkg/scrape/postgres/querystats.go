@@ -1,0 +1,200 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/scrape"
+	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+)
+
+// Per-database totals of pg_stat_statements.
+var (
+	mQueryExecTime = m("postgresql.query.execution.time", "s", "Execution time of the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, true, true)
+	mQueryCalls    = m("postgresql.query.calls", "{call}", "Calls of the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, true, false)
+	mQueryRows     = m("postgresql.query.rows", "{row}", "Rows returned or affected by the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, true, false)
+)
+
+// stmtText is a query text ready to send.
+type stmtText struct {
+	text, op string // obfuscated text, operation name
+	own      bool
+}
+
+// queryStats collects pg_stat_statements deltas.
+type queryStats struct {
+	target  scrape.Target
+	conn    *Conn
+	cfg     QueryStatsConfig
+	log     *slog.Logger
+	m       *pgMetrics
+	obf     *sqlobfuscate.Obfuscator
+	tracker *stmtTracker
+	texts   *lru.Cache[stmtKey, stmtText]
+
+	lastAt      time.Time
+	lastReset   time.Time
+	lastDealloc int64
+	warnedHide  bool
+}
+
+func newQueryStats(target scrape.Target, conn *Conn, cfg QueryStatsConfig, log *slog.Logger, m *pgMetrics) *queryStats {
+	q := &queryStats{target: target, conn: conn, cfg: cfg, log: log, m: m,
+		obf: sqlobfuscate.New("postgresql"), tracker: newStmtTracker(cfg.MaxStatements)}
+	q.texts, _ = lru.NewWithEvict(cfg.TextCacheSize, func(stmtKey, stmtText) { m.textEvicted.Inc() })
+	return q
+}
+
+func (q *queryStats) Name() string            { return "postgresql.query_stats" }
+func (q *queryStats) Interval() time.Duration { return q.cfg.CollectionInterval }
+func (q *queryStats) NeedsBaseline() bool     { return true }
+
+func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
+	var deltas, top []stmtDelta
+	var baseline bool
+	err := q.conn.Do(ctx, func(ctx context.Context, conn *pgx.Conn, version int) error {
+		dealloc, resetAt, err := readInfo(ctx, conn, version)
+		if err != nil {
+			return err
+		}
+		rows, hidden, err := readStatements(ctx, conn, version)
+		if err != nil {
+			return err
+		}
+		q.noteHidden(hidden)
+		if !q.lastReset.IsZero() && !resetAt.Equal(q.lastReset) {
+			q.tracker.reset()
+			q.m.resets.Inc()
+		}
+		if dealloc > q.lastDealloc && q.tracker.baselined {
+			q.m.dealloc.Add(float64(dealloc - q.lastDealloc))
+		}
+		q.lastReset, q.lastDealloc = resetAt, dealloc
+
+		// Texts only for entries never seen: own statements are recognised
+		// by their marker before they are ever counted.
+		var unseen []stmtKey
+		for _, r := range rows {
+			if !q.tracker.known(r.key) && !q.texts.Contains(r.key) {
+				unseen = append(unseen, r.key)
+			}
+		}
+		if err := q.fetchTexts(ctx, conn, version, unseen); err != nil {
+			return err
+		}
+		baseline = !q.tracker.baselined
+		var dropped int
+		deltas, dropped = q.tracker.apply(rows, func(k stmtKey) bool { t, _ := q.texts.Peek(k); return t.own })
+		q.m.dropped.Add(float64(dropped))
+		q.m.tracked.Set(float64(len(q.tracker.state)))
+		if baseline {
+			return nil
+		}
+		top = topN(append([]stmtDelta(nil), deltas...), q.cfg.TopN)
+		var missing []stmtKey
+		for _, d := range top {
+			if !q.texts.Contains(d.key) {
+				missing = append(missing, d.key)
+			}
+		}
+		// A failed text fetch leaves texts empty; the statistics still go out.
+		if err := q.fetchTexts(ctx, conn, version, missing); err != nil {
+			q.log.Debug("query text fetch failed", "error", err)
+		}
+		return nil
+	})
+	start := q.lastAt
+	if err != nil {
+		return pipeline.Batch{}, fmt.Errorf("scrape %s: query stats: %w", q.target.Name(), err)
+	}
+	q.lastAt = now
+	if baseline {
+		return pipeline.NewBatch(), nil
+	}
+	return q.emit(deltas, top, start, now), nil
+}
+
+func (q *queryStats) fetchTexts(ctx context.Context, conn *pgx.Conn, version int, keys []stmtKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	texts, err := readTexts(ctx, conn, version, keys)
+	if err != nil {
+		return err
+	}
+	for k, raw := range texts {
+		t := stmtText{own: isOwn(raw)}
+		if !t.own {
+			t.text, t.op = q.obf.Obfuscate(raw)
+		}
+		q.texts.Add(k, t)
+	}
+	return nil
+}
+
+func (q *queryStats) noteHidden(hidden int) {
+	q.m.hidden.Set(float64(hidden))
+	if hidden > 0 && !q.warnedHide {
+		q.warnedHide = true
+		q.log.Warn("some pg_stat_statements entries are hidden from the scraper's role; their statistics are missing",
+			"entries", hidden, "fix", "GRANT pg_read_all_stats TO <scraper role>")
+	}
+}
+
+// emit builds the per-database totals (from every delta) and the top-N
+// events.
+func (q *queryStats) emit(deltas, top []stmtDelta, start, now time.Time) pipeline.Batch {
+	mb := scrape.NewMetricsBuilder(q.target, scopeName)
+	lb := scrape.NewLogsBuilder(q.target, scopeName)
+	for db, t := range dbTotals(deltas) {
+		mb.Double(mQueryExecTime.MetricDef, start, now, msToS(t.execMS), "db.namespace", db)
+		mb.Int(mQueryCalls.MetricDef, start, now, t.calls, "db.namespace", db)
+		mb.Int(mQueryRows.MetricDef, start, now, t.rows, "db.namespace", db)
+	}
+	for _, d := range top {
+		text, _ := q.texts.Peek(d.key)
+		topQueryEvent(lb, d, text, now)
+	}
+	return scrape.Batch(mb, lb)
+}
+
+// topQueryEvent writes one db.server.top_query event. Durations are in
+// seconds; counters are the interval's deltas.
+func topQueryEvent(lb *scrape.LogsBuilder, d stmtDelta, text stmtText, now time.Time) {
+	lr := lb.Event(d.datname, "db.server.top_query", now)
+	a := lr.Attributes()
+	a.PutStr("db.query.id", strconv.FormatInt(d.key.queryid, 10))
+	if text.text != "" {
+		a.PutStr("db.query.text", text.text)
+	}
+	if text.op != "" {
+		a.PutStr("db.operation.name", text.op)
+	}
+	a.PutStr("user.name", d.rolname)
+	a.PutBool("postgresql.toplevel", d.key.toplevel)
+	c := d.d
+	a.PutInt("db.query.calls", c.calls)
+	a.PutDouble("db.query.total_time", msToS(c.execMS+c.planMS))
+	a.PutDouble("db.query.exec_time", msToS(c.execMS))
+	a.PutDouble("db.query.plan_time", msToS(c.planMS))
+	if c.calls > 0 {
+		a.PutDouble("db.query.mean_time", msToS(c.execMS)/float64(c.calls))
+	}
+	a.PutInt("db.query.rows", c.rows)
+	a.PutInt("postgresql.shared_blks_hit", c.sharedHit)
+	a.PutInt("postgresql.shared_blks_read", c.sharedRead)
+	a.PutInt("postgresql.shared_blks_dirtied", c.sharedDirtied)
+	a.PutInt("postgresql.shared_blks_written", c.sharedWritten)
+	a.PutInt("postgresql.local_blks_hit", c.localHit)
+	a.PutInt("postgresql.local_blks_read", c.localRead)
+	a.PutInt("postgresql.temp_blks_read", c.tempRead)
+	a.PutInt("postgresql.temp_blks_written", c.tempWritten)
+	a.PutInt("postgresql.wal_bytes", int64(c.walBytes))
+}
