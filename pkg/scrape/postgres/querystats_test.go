@@ -56,6 +56,7 @@ func calls(t *testing.T, lr plog.LogRecord) int64 {
 }
 
 const workload = "SELECT count(*) FROM pg_class WHERE relname = $1 AND relpages > 31337"
+
 // workloadKey is how topQueries files the workload's event. PostgreSQL
 // normalises the constant to $2 when it parses the statement, but keeps it
 // raw when an entry is re-created by a cached prepared statement (after a
