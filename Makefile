@@ -1,0 +1,35 @@
+# dbintel: make demo (try it), make test (what CI runs), make bench.
+GO        ?= go
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
+PKGS      := ./...
+# Tests start real PostgreSQL/MariaDB servers; one package at a time keeps
+# a 2-core machine responsive and the servers' start-up within timeouts.
+TESTFLAGS ?= -race -count=1 -timeout 20m -p 2
+
+.PHONY: build test demo bench lint vet fmt clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/gateway ./cmd/gateway
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/scraper ./cmd/scraper
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+test: lint build
+	$(GO) test $(TESTFLAGS) $(PKGS)
+
+demo: build
+	./deploy/demo.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/telemetry"
+	"github.com/dbintel/dbintel/pkg/forward"
+	"github.com/dbintel/dbintel/pkg/otlpserver"
+	"github.com/dbintel/dbintel/pkg/pipeline/batch"
+	"github.com/dbintel/dbintel/pkg/pipeline/memlimit"
+)
+
+// Config is the gateway's YAML file. Every section has defaults; an empty
+// file runs a gateway on the standard ports that forwards to New Relic.
+type Config struct {
+	Receiver otlpserver.Config `yaml:"receiver"`
+	Pipeline PipelineConfig    `yaml:"pipeline"`
+	Forward  forward.Config    `yaml:"forward"`
+	// NoKeySinkFile, when set and forward.headers.api-key is empty, replaces
+	// the backend with a local OTLP JSON lines file: a gateway without a New
+	// Relic license key still shows what it would send.
+	NoKeySinkFile string           `yaml:"no_key_sink_file"`
+	Telemetry     telemetry.Config `yaml:"telemetry"`
+}
+
+// PipelineConfig holds the stages in the order they run.
+type PipelineConfig struct {
+	MemoryLimiter memlimit.Config `yaml:"memory_limiter"`
+	Batch         batch.Config    `yaml:"batch"`
+}
+
+func defaultConfig() Config {
+	return Config{
+		Receiver: otlpserver.DefaultConfig(),
+		Pipeline: PipelineConfig{
+			MemoryLimiter: memlimit.DefaultConfig(),
+			Batch:         batch.DefaultConfig(),
+		},
+		Forward:   forward.DefaultConfig(),
+		Telemetry: telemetry.DefaultConfig(),
+	}
+}
+
+// apiKeyHeader is New Relic's license key header.
+const apiKeyHeader = "api-key"
+
+// resolveSink applies no_key_sink_file and removes empty headers, so an
+// unset optional key is not sent as an empty value.
+func (c *Config) resolveSink() (usingSink bool) {
+	for k, v := range c.Forward.Headers {
+		if v == "" {
+			delete(c.Forward.Headers, k)
+		}
+	}
+	if _, hasKey := c.Forward.Headers[apiKeyHeader]; !hasKey && c.NoKeySinkFile != "" && c.Forward.Sink.File == "" {
+		c.Forward.Sink.File = c.NoKeySinkFile
+	}
+	return c.Forward.Sink.File != ""
+}
+
+// Validate reports every problem with its YAML path.
+func (c Config) Validate() error {
+	var p config.Problems
+	p.Merge("receiver", c.Receiver.Validate())
+	p.Merge("pipeline.memory_limiter", c.Pipeline.MemoryLimiter.Validate())
+	p.Merge("pipeline.batch", c.Pipeline.Batch.Validate())
+	resolved := c
+	resolved.Forward.Headers = make(map[string]config.Secret, len(c.Forward.Headers))
+	for k, v := range c.Forward.Headers {
+		resolved.Forward.Headers[k] = v
+	}
+	resolved.resolveSink()
+	p.Merge("forward", resolved.Forward.Validate())
+	p.Merge("telemetry", c.Telemetry.Validate())
+	return p.Err()
+}

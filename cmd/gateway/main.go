@@ -1,0 +1,135 @@
+// Command gateway receives OTLP from dbintel scrapers and any OpenTelemetry
+// sender, runs the database-intelligence pipeline and forwards the result to
+// New Relic or any OTLP backend.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/telemetry"
+	"github.com/dbintel/dbintel/pkg/forward"
+	"github.com/dbintel/dbintel/pkg/otlpserver"
+	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/pipeline/batch"
+	"github.com/dbintel/dbintel/pkg/pipeline/memlimit"
+	"go.yaml.in/yaml/v3"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "YAML config file (empty: defaults)")
+	validate := fs.Bool("validate", false, "check the config, print the effective config (secrets redacted) or its problems, and exit")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long a graceful stop may take")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "dbintel gateway", version)
+		return 0
+	}
+	cfg := defaultConfig()
+	var err error
+	if *configPath != "" {
+		err = config.Load(*configPath, &cfg)
+	} else {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "invalid configuration:\n%v\n", err)
+		return 1
+	}
+	if *validate {
+		out, _ := yaml.Marshal(cfg)
+		fmt.Fprintf(stdout, "configuration is valid:\n%s", out)
+		return 0
+	}
+	level, _ := telemetry.ParseLevel(cfg.Telemetry.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	var handler slog.Handler = slog.NewTextHandler(stderr, opts)
+	if cfg.Telemetry.LogFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, opts)
+	}
+	log := slog.New(handler)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, log, *shutdownTimeout); err != nil {
+		log.Error("gateway failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve starts sinks first and sources last, then stops in reverse order
+// under one deadline once ctx ends.
+func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout time.Duration) error {
+	if cfg.resolveSink() {
+		log.Warn("no New Relic license key: writing what would be sent to a local file", "file", cfg.Forward.Sink.File)
+	}
+	// The Go GC works harder as the heap nears the hard limit, so the
+	// limiter's refusals are the last resort, not the first.
+	debug.SetMemoryLimit(int64(cfg.Pipeline.MemoryLimiter.HardLimitMiB) << 20)
+
+	reg := telemetry.NewRegistry()
+	fwd, err := forward.New(cfg.Forward, reg, log.With("component", "forward"))
+	if err != nil {
+		return err
+	}
+	if err := fwd.Start(ctx); err != nil {
+		return err
+	}
+	batcher, err := batch.New(cfg.Pipeline.Batch, fwd, reg)
+	if err != nil {
+		return errors.Join(err, fwd.Shutdown(context.Background()))
+	}
+	limiter, err := memlimit.New(cfg.Pipeline.MemoryLimiter, reg)
+	if err != nil {
+		return errors.Join(err, fwd.Shutdown(context.Background()))
+	}
+	chain := pipeline.NewChain(reg, batcher,
+		pipeline.NamedStage{Name: "memory_limiter", Stage: limiter},
+	)
+	receiver, err := otlpserver.New(cfg.Receiver, chain, reg, log.With("component", "receiver"))
+	if err != nil {
+		return errors.Join(err, fwd.Shutdown(context.Background()))
+	}
+	tel, err := telemetry.Start(cfg.Telemetry, reg, fwd.Ready, log)
+	if err != nil {
+		return errors.Join(err, fwd.Shutdown(context.Background()))
+	}
+	if err := receiver.Start(ctx); err != nil {
+		return errors.Join(err, tel.Shutdown(context.Background()), fwd.Shutdown(context.Background()))
+	}
+	log.Info("gateway started", "version", version, "grpc", receiver.GRPCAddr(), "http", receiver.HTTPAddr())
+
+	<-ctx.Done()
+	log.Info("stopping: no new data is accepted; flushing")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	return errors.Join(
+		receiver.Shutdown(sctx),
+		batcher.Shutdown(sctx),
+		fwd.Shutdown(sctx),
+		tel.Shutdown(sctx),
+	)
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/telemetry"
+	"github.com/dbintel/dbintel/pkg/forward"
+	"github.com/dbintel/dbintel/pkg/scrape"
+	"github.com/dbintel/dbintel/pkg/scrape/postgres"
+)
+
+// Config is the scraper's YAML file.
+type Config struct {
+	Scrape    scrape.Config    `yaml:"scrape"`
+	Postgres  postgres.Config  `yaml:"postgres"`
+	Forward   forward.Config   `yaml:"forward"`
+	Telemetry telemetry.Config `yaml:"telemetry"`
+}
+
+func defaultConfig() Config {
+	fwd := forward.DefaultConfig()
+	fwd.Endpoint = "localhost:4317"
+	fwd.Insecure = true
+	tel := telemetry.DefaultConfig()
+	// A scraper usually shares its host with a database and maybe a
+	// gateway: keep its own endpoints off the gateway's ports and on loopback.
+	tel.MetricsEndpoint = "127.0.0.1:8889"
+	tel.HealthEndpoint = "127.0.0.1:13134"
+	tel.PprofEndpoint = ""
+	return Config{
+		Scrape:    scrape.DefaultConfig(),
+		Postgres:  postgres.DefaultConfig(),
+		Forward:   fwd,
+		Telemetry: tel,
+	}
+}
+
+// Validate reports every problem with its YAML path.
+func (c Config) Validate() error {
+	var p config.Problems
+	p.Merge("scrape", c.Scrape.Validate())
+	p.Merge("postgres", c.Postgres.Validate())
+	if !c.Postgres.Enabled() {
+		p.Add("", "no database to scrape: set postgres.dsn (e.g. ${env:DBINTEL_POSTGRES_DSN})")
+	}
+	p.Merge("forward", c.Forward.Validate())
+	p.Merge("telemetry", c.Telemetry.Validate())
+	return p.Err()
+}

@@ -1,0 +1,187 @@
+// Command scraper runs next to a PostgreSQL or MySQL/MariaDB server, collects
+// database intelligence over one connection per server and ships it as OTLP
+// to a dbintel gateway. `scraper --once` prints one scrape as OTLP JSON.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/telemetry"
+	"github.com/dbintel/dbintel/pkg/forward"
+	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/scrape"
+	"github.com/dbintel/dbintel/pkg/scrape/postgres"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.yaml.in/yaml/v3"
+)
+
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("scraper", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "YAML config file")
+	validate := fs.Bool("validate", false, "check the config, print the effective config (secrets redacted) or its problems, and exit")
+	once := fs.Bool("once", false, "scrape every database once, print the OTLP JSON to stdout and exit")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long a graceful stop may take")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "dbintel scraper", version)
+		return 0
+	}
+	cfg := defaultConfig()
+	var err error
+	if *configPath != "" {
+		err = config.Load(*configPath, &cfg)
+	} else {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "invalid configuration:\n%v\n", err)
+		return 1
+	}
+	if *validate {
+		out, _ := yaml.Marshal(cfg)
+		fmt.Fprintf(stdout, "configuration is valid:\n%s", out)
+		return 0
+	}
+	level, _ := telemetry.ParseLevel(cfg.Telemetry.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	var handler slog.Handler = slog.NewTextHandler(stderr, opts)
+	if cfg.Telemetry.LogFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, opts)
+	}
+	log := slog.New(handler)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if *once {
+		err = scrapeOnce(ctx, cfg, stdout, log)
+	} else {
+		err = serve(ctx, cfg, log, *shutdownTimeout)
+	}
+	if err != nil {
+		log.Error("scraper failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// target is one database server with its collectors.
+type target struct {
+	sched *scrape.Scheduler
+	close func()
+}
+
+func buildTargets(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger) ([]target, error) {
+	var targets []target
+	if cfg.Postgres.Enabled() {
+		t, err := postgres.NewTarget(cfg.Postgres, cfg.Scrape.Labels)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		cols, closeConn, err := postgres.NewCollectors(cfg.Postgres, t, log, reg)
+		if err != nil {
+			return nil, err
+		}
+		sched, err := scrape.NewScheduler(cfg.Scrape, t, cols, next, log, reg)
+		if err != nil {
+			closeConn()
+			return nil, err
+		}
+		targets = append(targets, target{sched: sched, close: closeConn})
+	}
+	return targets, nil
+}
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout time.Duration) error {
+	reg := telemetry.NewRegistry()
+	fwd, err := forward.New(cfg.Forward, reg, log.With("component", "forward"))
+	if err != nil {
+		return err
+	}
+	if err := fwd.Start(ctx); err != nil {
+		return err
+	}
+	targets, err := buildTargets(cfg, fwd, reg, log)
+	if err != nil {
+		return errors.Join(err, fwd.Shutdown(context.Background()))
+	}
+	tel, err := telemetry.Start(cfg.Telemetry, reg, fwd.Ready, log)
+	if err != nil {
+		return errors.Join(err, fwd.Shutdown(context.Background()))
+	}
+	for _, t := range targets {
+		if err := t.sched.Start(ctx); err != nil {
+			return err
+		}
+	}
+	log.Info("scraper started", "version", version, "targets", len(targets), "gateway", cfg.Forward.Endpoint)
+
+	<-ctx.Done()
+	log.Info("stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, t := range targets {
+		errs = append(errs, t.sched.Shutdown(sctx))
+		t.close()
+	}
+	errs = append(errs, fwd.Shutdown(sctx), tel.Shutdown(sctx))
+	return errors.Join(errs...)
+}
+
+// scrapeOnce prints each signal of one scrape as an OTLP JSON line: the
+// same encoding the OTLP/HTTP JSON protocol and the file sink use.
+func scrapeOnce(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) error {
+	var mu sync.Mutex
+	var printErr error
+	printer := pipeline.ConsumerFunc(func(_ context.Context, b pipeline.Batch) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if b.Metrics.DataPointCount() > 0 {
+			out, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(b.Metrics)
+			printErr = errors.Join(printErr, err, writeLine(stdout, out))
+		}
+		if b.Logs.LogRecordCount() > 0 {
+			out, err := (&plog.JSONMarshaler{}).MarshalLogs(b.Logs)
+			printErr = errors.Join(printErr, err, writeLine(stdout, out))
+		}
+		return nil
+	})
+	targets, err := buildTargets(cfg, printer, nil, log)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range targets {
+		errs = append(errs, t.sched.Once(ctx))
+		t.close()
+	}
+	return errors.Join(append(errs, printErr)...)
+}
+
+func writeLine(w io.Writer, b []byte) error {
+	_, err := w.Write(append(b, '\n'))
+	return err
+}
