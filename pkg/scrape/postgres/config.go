@@ -17,6 +17,7 @@ type Config struct {
 	// of every query the scraper sends.
 	QueryTimeout time.Duration    `yaml:"query_timeout"`
 	QueryStats   QueryStatsConfig `yaml:"query_stats"`
+	Sessions     SessionsConfig   `yaml:"sessions"`
 }
 
 // DefaultConfig returns the defaults (scraping off until a DSN is set).
@@ -26,6 +27,7 @@ func DefaultConfig() Config {
 		QueryTimeout:       5 * time.Second,
 		QueryStats: QueryStatsConfig{Enabled: true, CollectionInterval: 60 * time.Second, TopN: 200,
 			MaxStatements: 20000, TextCacheSize: 5000},
+		Sessions: SessionsConfig{Enabled: true, SampleInterval: time.Second, EmitInterval: 10 * time.Second, MaxSamples: 1000},
 	}
 }
 
@@ -50,6 +52,7 @@ func (c Config) Validate() error {
 		p.Add("query_timeout", "must not exceed collection_interval (%s)", c.CollectionInterval)
 	}
 	c.QueryStats.validate(&p, "query_stats")
+	c.Sessions.validate(&p, "sessions")
 	return p.Err()
 }
 
@@ -80,5 +83,31 @@ func (c QueryStatsConfig) validate(p *config.Problems, prefix string) {
 	}
 	if c.TextCacheSize < c.TopN {
 		p.Add(config.Join(prefix, "text_cache_size"), "must be at least top_n (%d)", c.TopN)
+	}
+}
+
+// SessionsConfig is `postgres.sessions`: active session history.
+type SessionsConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// SampleInterval is how often pg_stat_activity is sampled.
+	SampleInterval time.Duration `yaml:"sample_interval"`
+	// EmitInterval is how often aggregated metrics and events are sent.
+	EmitInterval time.Duration `yaml:"emit_interval"`
+	// MaxSamples bounds the query_sample events of one emission.
+	MaxSamples int `yaml:"max_samples"`
+}
+
+func (c SessionsConfig) validate(p *config.Problems, prefix string) {
+	if !c.Enabled {
+		return
+	}
+	if c.SampleInterval < 100*time.Millisecond {
+		p.Add(config.Join(prefix, "sample_interval"), "must be at least 100ms")
+	}
+	if c.EmitInterval < c.SampleInterval {
+		p.Add(config.Join(prefix, "emit_interval"), "must be at least sample_interval")
+	}
+	if c.MaxSamples < 1 {
+		p.Add(config.Join(prefix, "max_samples"), "must be at least 1")
 	}
 }

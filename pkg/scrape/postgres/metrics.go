@@ -14,6 +14,7 @@ type pgMetrics struct {
 	dropped     prometheus.Counter
 	textEvicted prometheus.Counter
 	hidden      prometheus.Gauge
+	sessDropped prometheus.Counter
 }
 
 func newPGMetrics(reg prometheus.Registerer) *pgMetrics {
@@ -30,8 +31,11 @@ func newPGMetrics(reg prometheus.Registerer) *pgMetrics {
 			Help: "Query texts evicted from the bounded text cache (they are fetched again when needed)."}),
 		hidden: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "query_stats_hidden",
 			Help: "pg_stat_statements entries the scraper's role cannot see (grant pg_read_all_stats)."}),
+		sessDropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "session_samples_dropped_total",
+			Help: "Session samples or session series not kept because an emission window was full (sessions.max_samples)."}),
 	}
 	if reg != nil {
+		m.sessDropped = scrape.RegisterOrGet(reg, m.sessDropped)
 		m.dealloc = scrape.RegisterOrGet(reg, m.dealloc)
 		m.resets = scrape.RegisterOrGet(reg, m.resets)
 		m.tracked = scrape.RegisterOrGet(reg, m.tracked)

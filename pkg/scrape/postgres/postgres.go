@@ -44,5 +44,8 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	if cfg.QueryStats.Enabled {
 		cols = append(cols, newQueryStats(target, conn, cfg.QueryStats, logger, m))
 	}
+	if cfg.Sessions.Enabled {
+		cols = append(cols, newSessions(target, conn, cfg.Sessions, m))
+	}
 	return cols, conn.Close, nil
 }

@@ -1,0 +1,142 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/scrape"
+)
+
+// maxInfraSeries bounds the delta table of infrastructure counters (status
+// counters plus per-table and per-index I/O series); beyond it new series
+// are not emitted.
+const maxInfraSeries = 50_000
+
+// maxIOWaitRows bounds the tables and indexes whose I/O waits are read per
+// scrape (the busiest first).
+const maxIOWaitRows = 500
+
+// infraCollector reads the infrastructure metrics.
+type infraCollector struct {
+	target   scrape.Target
+	conn     *Conn
+	interval time.Duration
+	deltas   *scrape.Deltas
+	log      *slog.Logger
+	m        *selfMetrics
+}
+
+func (c *infraCollector) Name() string            { return "mysql.metrics" }
+func (c *infraCollector) Interval() time.Duration { return c.interval }
+func (c *infraCollector) NeedsBaseline() bool     { return true }
+
+func (c *infraCollector) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
+	var mb *scrape.MetricsBuilder
+	err := c.conn.Do(ctx, func(ctx context.Context, conn *sql.Conn, info serverInfo) error {
+		mb = scrape.NewMetricsBuilder(withSystem(c.target, info), scopeName)
+		status, err := showGlobalStatus(ctx, conn)
+		if err != nil {
+			return err
+		}
+		var poolSize int64
+		if err := conn.QueryRowContext(ctx, "SELECT @@innodb_buffer_pool_size").Scan(&poolSize); err != nil {
+			return fmt.Errorf("innodb_buffer_pool_size: %w", err)
+		}
+		emitStatus(mb, c.deltas, status, poolSize, now)
+		c.m.digestLost(status)
+		replica, err := replicaStatus(ctx, conn, info)
+		if err != nil {
+			// A missing REPLICATION CLIENT / SLAVE MONITOR privilege only
+			// costs the replica metrics.
+			c.log.Debug("replica status unavailable", "error", err)
+		} else {
+			emitReplica(mb, replica, now)
+		}
+		if info.ps {
+			rows, err := readIOWaits(ctx, conn)
+			if err != nil {
+				return err
+			}
+			emitIOWaits(mb, c.deltas, rows, now)
+		}
+		return nil
+	})
+	c.deltas.Sweep()
+	c.m.infraDropped.Set(float64(c.deltas.Dropped))
+	if err != nil {
+		return pipeline.Batch{}, fmt.Errorf("scrape %s: metrics: %w", c.target.Name(), err)
+	}
+	return scrape.Batch(mb, nil), nil
+}
+
+func showGlobalStatus(ctx context.Context, conn *sql.Conn) (map[string]string, error) {
+	rows, err := conn.QueryContext(ctx, "SHOW GLOBAL STATUS")
+	if err != nil {
+		return nil, fmt.Errorf("show global status: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, 600)
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("show global status: %w", err)
+		}
+		out[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("show global status: %w", err)
+	}
+	return out, nil
+}
+
+// emitStatus maps SHOW GLOBAL STATUS to metrics; counters become deltas, so
+// the first call only records baselines. Variables the server does not
+// have (MariaDB lacks some of MySQL's and vice versa) are left out.
+func emitStatus(mb *scrape.MetricsBuilder, d *scrape.Deltas, status map[string]string, poolSize int64, now time.Time) {
+	for _, sc := range statusCounters {
+		v, ok := statusInt(status, sc.variable)
+		if !ok {
+			continue
+		}
+		if delta, start, ok := d.Observe(sc.variable, float64(v), now); ok {
+			mb.Int(sc.metric, start, now, int64(delta), attrs(sc.key, sc.val)...)
+		}
+	}
+	for _, g := range statusGauges {
+		if v, ok := statusInt(status, g.variable); ok {
+			mb.Int(g.metric, time.Time{}, now, v, attrs(g.key, g.val)...)
+		}
+	}
+	data, okData := statusInt(status, "Innodb_buffer_pool_pages_data")
+	dirty, okDirty := statusInt(status, "Innodb_buffer_pool_pages_dirty")
+	if okData && okDirty {
+		mb.Int(mBufPoolDataPages, time.Time{}, now, data-dirty, "status", "clean")
+	}
+	bData, okData := statusInt(status, "Innodb_buffer_pool_bytes_data")
+	bDirty, okDirty := statusInt(status, "Innodb_buffer_pool_bytes_dirty")
+	if okData && okDirty {
+		mb.Int(mBufPoolUsage, time.Time{}, now, bData-bDirty, "status", "clean")
+	}
+	mb.Int(mBufPoolLimit, time.Time{}, now, poolSize)
+}
+
+func statusInt(status map[string]string, k string) (int64, bool) {
+	s, ok := status[k]
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	return v, err == nil
+}
+
+func attrs(k, v string) []string {
+	if k == "" {
+		return nil
+	}
+	return []string{k, v}
+}

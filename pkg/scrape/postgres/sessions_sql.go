@@ -1,0 +1,74 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// sqlActivityTemplate samples every other session in one query.
+// pg_blocking_pids takes lock-manager locks, so it only runs for sessions
+// waiting on a lock. A relation name is resolved only in the scraper's own
+// database (regclass is per database); elsewhere the OID is reported.
+const sqlActivityTemplate = ownMarker + `SELECT a.pid, COALESCE(a.datname, ''), COALESCE(a.usename, ''), COALESCE(a.application_name, ''),
+  COALESCE(a.state, ''), COALESCE(a.wait_event_type, ''), COALESCE(a.wait_event, ''), COALESCE(a.backend_type, ''),
+  %s, COALESCE(a.query, ''), a.query_start, a.xact_start, now(),
+  CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END,
+  COALESCE(l.mode, ''), COALESCE(l.locktype, ''),
+  COALESCE(CASE WHEN l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                THEN l.relation::regclass::text ELSE l.relation::text END, ''),
+  %s
+FROM pg_stat_activity a
+LEFT JOIN LATERAL (SELECT mode, locktype, relation, database%s FROM pg_locks
+                   WHERE pid = a.pid AND NOT granted LIMIT 1) l ON a.wait_event_type = 'Lock'
+WHERE a.pid <> pg_backend_pid() AND COALESCE(a.application_name, '') <> '` + ApplicationName + `'`
+
+// Version-gated columns: query_id (14+) and pg_locks.waitstart (14+).
+const (
+	colQueryID14     = "a.query_id"
+	colNoQueryID     = "NULL::int8"
+	colWaitStart14   = "l.waitstart"
+	colNoWaitStart   = "NULL::timestamptz"
+	colLockWaitStart = ", waitstart"
+)
+
+func activitySQL(version int) string {
+	if version >= 140000 {
+		return fmt.Sprintf(sqlActivityTemplate, colQueryID14, colWaitStart14, colLockWaitStart)
+	}
+	return fmt.Sprintf(sqlActivityTemplate, colNoQueryID, colNoWaitStart, "")
+}
+
+// session is one row of a pg_stat_activity sample.
+type session struct {
+	pid                                 int32
+	datname, user, app                  string
+	state, waitType, waitEvent, backend string
+	queryID                             *int64
+	query                               string
+	queryStart, xactStart               *time.Time
+	now                                 time.Time
+	blockedBy                           []int32
+	lockMode, lockType, lockRelation    string
+	waitStart                           *time.Time
+}
+
+func readActivity(ctx context.Context, conn *pgx.Conn, version int) ([]session, error) {
+	rows, err := conn.Query(ctx, activitySQL(version))
+	if err != nil {
+		return nil, fmt.Errorf("pg_stat_activity: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (session, error) {
+		var s session
+		err := r.Scan(&s.pid, &s.datname, &s.user, &s.app, &s.state, &s.waitType, &s.waitEvent, &s.backend,
+			&s.queryID, &s.query, &s.queryStart, &s.xactStart, &s.now, &s.blockedBy,
+			&s.lockMode, &s.lockType, &s.lockRelation, &s.waitStart)
+		return s, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pg_stat_activity: %w", err)
+	}
+	return out, nil
+}
