@@ -45,7 +45,9 @@ type diskQueue struct {
 	wg         sync.WaitGroup
 }
 
-const hotBytes = 64 << 20
+// hotBytes bounds the encoded size of queued batches also kept in memory
+// (their pdata form is a few times larger), so a backlog is read from disk.
+const hotBytes = 32 << 20
 
 // openDiskQueue opens (or creates) the queue in cfg.Dir and returns what a
 // previous run left unsent, oldest first, and the size of any corrupt tail
