@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -113,13 +114,21 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout ti
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
 	}
-	tel, err := telemetry.Start(cfg.Telemetry, reg, fwd.Ready, log)
+	var started atomic.Bool
+	ready := func() error {
+		if !started.Load() {
+			return errors.New("starting")
+		}
+		return fwd.Ready()
+	}
+	tel, err := telemetry.Start(cfg.Telemetry, reg, ready, log)
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
 	}
 	if err := receiver.Start(ctx); err != nil {
 		return errors.Join(err, tel.Shutdown(context.Background()), fwd.Shutdown(context.Background()))
 	}
+	started.Store(true)
 	log.Info("gateway started", "version", version, "grpc", receiver.GRPCAddr(), "http", receiver.HTTPAddr())
 
 	<-ctx.Done()
