@@ -251,6 +251,18 @@ func TestQueueFullRefuses(t *testing.T) {
 	}
 }
 
+func TestOversizedBatchWaitsForEmptyQueue(t *testing.T) {
+	be := fakebackend.Start(t)
+	cfg := testConfig(be, "grpc")
+	cfg.Queue.SizeItems = 10
+	f, reg := start(t, cfg)
+	if err := f.Consume(context.Background(), testBatch(15, 0, 0)); err != nil {
+		t.Fatalf("an empty queue must take a batch above its bound, or the sender retries forever: %v", err)
+	}
+	be.WaitForItems(t, 15, 10*time.Second)
+	waitBalanced(t, reg)
+}
+
 func TestDropOldest(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Sink.File = filepath.Join(t.TempDir(), "out.jsonl")

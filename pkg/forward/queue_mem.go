@@ -56,7 +56,9 @@ func (q *memQueue) put(it *item, accepted func()) ([]*item, error) {
 		return nil, errClosed
 	}
 	var evicted []*item
-	for q.items+it.total() > q.maxItems || q.bytes+it.bytes > q.maxBytes {
+	// An empty queue takes any batch, so one larger than the bounds is
+	// delayed, not refused forever.
+	for q.items > 0 && (q.items+it.total() > q.maxItems || q.bytes+it.bytes > q.maxBytes) {
 		if !q.dropOldest {
 			return evicted, errQueueFull
 		}
