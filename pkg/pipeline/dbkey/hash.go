@@ -2,53 +2,36 @@ package dbkey
 
 import (
 	"math"
+	"math/bits"
 
+	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 // Stable hashes for sampling decisions, dedup and series identity.
 //
-// Keys are hashed with 64-bit FNV-1a, written out here so that hashing a
-// string does not allocate, and finished with the SplitMix64 mixer so that
-// keys differing in one character spread over the whole range. The result
-// depends only on the bytes hashed: every gateway replica and every restart
-// decide the same (hash/maphash would not: its seed is per process).
-const (
-	// HashOffset is the initial value of every hash.
-	HashOffset = 14695981039346656037
-	fnvPrime   = 1099511628211
-)
+// Each string is hashed with xxHash64 (seed 0) and folded into the running
+// hash with a rotate-xor-multiply step, so order matters and ("ab","c")
+// differs from ("a","bc"). Mix finishes a hash with the SplitMix64 mixer.
+// The result depends only on the bytes hashed: every gateway replica and
+// every restart decide the same (hash/maphash would not: its seed is per
+// process). Nothing here allocates for scalar attribute values.
 
-// HashString folds s into h.
-func HashString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	// A separator, so ("ab","c") and ("a","bc") differ.
-	h ^= 0xff
-	h *= fnvPrime
-	return h
-}
+// HashOffset is the initial value of every hash.
+const HashOffset uint64 = 14695981039346656037
+
+const prime = 0x9e3779b97f4a7c15
 
 // HashUint folds v into h.
 func HashUint(h, v uint64) uint64 {
-	for i := 0; i < 8; i++ {
-		h ^= v & 0xff
-		h *= fnvPrime
-		v >>= 8
-	}
-	return h
+	return (bits.RotateLeft64(h, 27) ^ v) * prime
 }
 
+// HashString folds s into h.
+func HashString(h uint64, s string) uint64 { return HashUint(h, xxhash.Sum64String(s)) }
+
 // HashBytes folds b into h.
-func HashBytes(h uint64, b []byte) uint64 {
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= fnvPrime
-	}
-	return h
-}
+func HashBytes(h uint64, b []byte) uint64 { return HashUint(h, xxhash.Sum64(b)) }
 
 // Mix finishes a hash so that its bits are evenly spread.
 func Mix(h uint64) uint64 {
@@ -60,8 +43,7 @@ func Mix(h uint64) uint64 {
 	return h
 }
 
-// HashValue folds an attribute value into h without allocating for the
-// common scalar types.
+// HashValue folds an attribute value into h.
 func HashValue(h uint64, v pcommon.Value) uint64 {
 	h = HashUint(h, uint64(v.Type()))
 	switch v.Type() {

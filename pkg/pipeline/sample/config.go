@@ -16,10 +16,11 @@ type Config struct {
 	// decides the same for the same key. Without them: the trace id, else
 	// the record's content.
 	KeyAttributes []string `yaml:"key_attributes"`
-	// Dedup drops repeats of query-level items that no rule matched.
+	// Dedup drops repeats of query-level events (log records) that no rule
+	// matched.
 	Dedup Dedup `yaml:"dedup"`
 	// DedupCacheSize bounds the entries remembered for every dedup (the
-	// default one and the rules'); the least recently used is evicted.
+	// default one and the rules'); the oldest are dropped first.
 	DedupCacheSize int `yaml:"dedup_cache_size"`
 	// AlwaysKeep lists what is never sampled away.
 	AlwaysKeep AlwaysKeep `yaml:"always_keep"`
@@ -100,7 +101,7 @@ type Condition struct {
 }
 
 // DefaultConfig is safe for database telemetry: nothing is sampled under
-// normal volume; exact duplicates of query-level items within a minute are
+// normal volume; exact duplicates of query-level events within a minute are
 // dropped; a database sending more than 10,000 query-level items a minute
 // is sampled down to that; slow queries, errors, blocking and plan changes
 // are always kept.

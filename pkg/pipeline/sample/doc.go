@@ -8,9 +8,9 @@
 //   - Otherwise the first rule whose conditions all hold applies its dedup,
 //     sample_rate and max_per_minute. Rules can match any signal; a condition
 //     on an absent field never matches.
-//   - Query-level items (db.server.* events; metric points carrying
-//     db.query.id) that no rule matched go through the default dedup, which
-//     drops exact duplicates within its window.
+//   - Query-level events (db.server.* log records) that no rule matched go
+//     through the default dedup, which drops exact duplicates within its
+//     window.
 //   - Every query-level item that is still kept counts against its
 //     database's budget (items per minute): the database's keep-rate follows
 //     the smoothed observed volume, between min_rate and max_rate.

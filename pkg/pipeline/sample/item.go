@@ -21,6 +21,7 @@ type item struct {
 	value      float64
 	hasValue   bool
 	queryLevel bool
+	isEvent    bool // a log record
 	isError    bool
 	ts         pcommon.Timestamp
 	body       pcommon.Value // log records only; zero otherwise

@@ -57,11 +57,9 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger, now func() tim
 	}
 	m := newMetrics(reg)
 	s := &Sampler{cfg: cfg, now: now, m: m, defaultC: m.forRule(ruleDefault), keepC: m.forRule(ruleAlwaysKeep)}
-	var err error
-	if s.dedup, err = newDedupCache(cfg.DedupCacheSize, m.dedupEvicted); err != nil {
-		return nil, fmt.Errorf("sample: dedup cache: %w", err)
-	}
+	s.dedup = newDedupCache(cfg.DedupCacheSize, m.dedupEvicted)
 	if cfg.Budget.PerMinute > 0 {
+		var err error
 		if s.budgets, err = newBudgets(cfg.Budget, m); err != nil {
 			return nil, fmt.Errorf("sample: budgets: %w", err)
 		}
@@ -116,7 +114,10 @@ func (s *Sampler) decide(it *item, now time.Time) bool {
 		t, dd, salt = &r.t, r.dedup, r.salt
 	}
 	t.matched++
-	if dd.Window > 0 && s.dedup.seen(it.dedupHash(dd.KeyAttributes, salt), now, dd.Window) {
+	// The default dedup is for events only: a repeated per-query metric
+	// point is not an exact duplicate in the sense users expect (and
+	// retries are the forwarder's business).
+	if dd.Window > 0 && (r != nil || it.isEvent) && s.dedup.seen(it.dedupHash(dd.KeyAttributes, salt), now, dd.Window) {
 		t.dropped[dropDedup]++
 		return false
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey/dbkeytest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -214,15 +215,15 @@ func TestDefaultsLeaveNormalDataAlone(t *testing.T) {
 	if got := out.Counts(); got != want {
 		t.Fatalf("counts %+v, want %+v", got, want)
 	}
-	// The same batch again: the query-level items are exact duplicates and
-	// go; infrastructure metrics and spans stay.
+	// The same batch again: the query-level events are exact duplicates and
+	// go; metric points and spans stay.
 	b2 := dbkeytest.Batch(dbkeytest.Realistic)
 	out, err = s.Process(context.Background(), b2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sh := dbkeytest.Realistic
-	wantPoints := sh.Databases * sh.InfraMetrics * 3
+	wantPoints := sh.Databases * (sh.InfraMetrics*3 + sh.Queries)
 	if got := out.Counts(); got.Points != wantPoints || got.Records != 0 || got.Spans != sh.Spans {
 		t.Fatalf("repeat: counts %+v, want %d points, 0 records, %d spans", got, wantPoints, sh.Spans)
 	}
@@ -479,5 +480,35 @@ sample:
 	r := c.Rules[0]
 	if *r.SampleRate != 0.1 || r.MaxPerMinute != 600 || r.Dedup.Window != 5*time.Minute || r.When[1].Value != "0.01" {
 		t.Fatalf("rule = %+v", r)
+	}
+}
+
+func TestDedupCacheBounded(t *testing.T) {
+	evicted := prometheus.NewCounter(prometheus.CounterOpts{Name: "x"})
+	d := newDedupCache(1000, evicted)
+	if got := len(d.buckets) * len(bucket{}); got < 1000 || got > 2000 {
+		t.Fatalf("capacity %d for size 1000", got)
+	}
+	now := newClock().t
+	key := func(i int) uint64 { return dbkey.Mix(uint64(i)) }
+	for i := range 100 {
+		if d.seen(key(i), now, time.Minute) {
+			t.Fatalf("key %d seen before it was added", i)
+		}
+	}
+	for i := range 100 {
+		if !d.seen(key(i), now, time.Minute) {
+			t.Fatalf("key %d not remembered", i)
+		}
+	}
+	if d.seen(key(5), now.Add(time.Minute), time.Minute) {
+		t.Fatal("key remembered past its window")
+	}
+	// Far more keys than slots: memory stays fixed and evictions are counted.
+	for i := range 10_000 {
+		d.seen(key(i+1000), now, time.Minute)
+	}
+	if got := testutil.ToFloat64(evicted); got < 10_000-float64(len(d.buckets)*4) {
+		t.Fatalf("evicted %v", got)
 	}
 }

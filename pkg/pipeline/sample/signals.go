@@ -38,7 +38,7 @@ func (s *Sampler) logs(b pipeline.Batch, now time.Time) {
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
 				it.reset()
-				it.attrs, it.eventName = lr.Attributes(), dbkey.EventName(lr)
+				it.attrs, it.eventName, it.isEvent = lr.Attributes(), dbkey.EventName(lr), true
 				it.name = it.eventName
 				it.ts, it.body, it.traceID = lr.Timestamp(), lr.Body(), lr.TraceID()
 				it.isError = lr.SeverityNumber() >= plog.SeverityNumberError
