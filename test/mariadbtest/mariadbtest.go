@@ -21,11 +21,34 @@ import (
 
 // Server is one running mariadbd.
 type Server struct {
-	t    testing.TB
-	dir  string
-	port int
-	cmd  *exec.Cmd
-	done chan error
+	t      testing.TB
+	dir    string
+	port   int
+	server string
+	args   []string
+	cmd    *exec.Cmd
+	done   chan error
+}
+
+// Option adds server flags.
+type Option func(*[]string)
+
+// WithArgs adds raw mariadbd flags (e.g. "--max-connections=20").
+func WithArgs(args ...string) Option {
+	return func(a *[]string) { *a = append(*a, args...) }
+}
+
+// WithPerformanceSchema turns performance_schema on with the consumers the
+// scraper reads (statement digests, current and recent statements, current
+// waits) and the statement and wait instruments.
+func WithPerformanceSchema() Option {
+	return WithArgs("--performance-schema=ON",
+		"--performance-schema-consumer-events-statements-current=ON",
+		"--performance-schema-consumer-events-statements-history=ON",
+		"--performance-schema-consumer-events-waits-current=ON",
+		"--performance-schema-consumer-statements-digest=ON",
+		"--performance-schema-instrument=statement/%=ON",
+		"--performance-schema-instrument=wait/%=ON")
 }
 
 func findBinaries() (server, installDB string) {
@@ -42,7 +65,7 @@ func findBinaries() (server, installDB string) {
 // Start initialises a datadir and starts mariadbd; t.Cleanup stops it and
 // removes its files. Without MariaDB binaries the test is skipped, unless
 // DBINTEL_REQUIRE_DB is set (CI), where it fails.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	server, installDB := findBinaries()
 	if server == "" || installDB == "" {
@@ -51,7 +74,7 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skip("mariadbtest: mariadbd or mariadb-install-db not found; install mariadb-server or set DBINTEL_REQUIRE_DB=1 to make this a failure")
 	}
-	s := &Server{t: t, dir: t.TempDir(), port: freePort(t), done: make(chan error, 1)}
+	s := &Server{t: t, dir: t.TempDir(), port: freePort(t), server: server}
 	data := filepath.Join(s.dir, "data")
 	// --no-defaults everywhere: the system's /etc/mysql must not leak in.
 	install := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--user="+currentUser(),
@@ -59,24 +82,45 @@ func Start(t testing.TB) *Server {
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("mariadbtest: mariadb-install-db: %v\n%s", err, out)
 	}
-	s.cmd = exec.Command(server, "--no-defaults", "--datadir="+data, "--user="+currentUser(),
-		"--port="+fmt.Sprint(s.port), "--bind-address=127.0.0.1", "--socket="+filepath.Join(s.dir, "sock"),
-		"--pid-file="+filepath.Join(s.dir, "pid"), "--log-error="+filepath.Join(s.dir, "error.log"),
+	s.args = []string{"--no-defaults", "--datadir=" + data, "--user=" + currentUser(),
+		"--port=" + fmt.Sprint(s.port), "--bind-address=127.0.0.1", "--socket=" + filepath.Join(s.dir, "sock"),
+		"--pid-file=" + filepath.Join(s.dir, "pid"), "--log-error=" + filepath.Join(s.dir, "error.log"),
 		"--skip-grant-tables", "--skip-name-resolve", "--skip-log-bin",
 		"--innodb-buffer-pool-size=32M", "--innodb-log-file-size=8M",
-		"--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0")
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("mariadbtest: start mariadbd: %v", err)
+		"--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0"}
+	for _, o := range opts {
+		o(&s.args)
 	}
-	go func() { s.done <- s.cmd.Wait() }()
 	t.Cleanup(s.Stop)
-	s.waitReady()
+	s.launch()
 	db := s.DB(t, "")
 	if _, err := db.Exec("CREATE DATABASE IF NOT EXISTS test"); err != nil {
 		t.Fatalf("mariadbtest: create database: %v", err)
 	}
 	return s
 }
+
+// launch starts mariadbd with s.args and waits until it answers.
+func (s *Server) launch() {
+	s.t.Helper()
+	s.done = make(chan error, 1)
+	s.cmd = exec.Command(s.server, s.args...)
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("mariadbtest: start mariadbd: %v", err)
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	s.waitReady()
+}
+
+// Restart starts a stopped server again on the same port and datadir.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	s.launch()
+}
+
+// Port is the server's TCP port on 127.0.0.1.
+func (s *Server) Port() int { return s.port }
 
 func (s *Server) waitReady() {
 	s.t.Helper()

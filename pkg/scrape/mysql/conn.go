@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
 // ProgramName is the connect attribute (program_name) the scraper sends, so
@@ -158,7 +160,7 @@ func parseVersion(v string) int {
 // keeps the session fine).
 func broken(err error) bool {
 	var me *mysql.MySQLError
-	return !errors.As(err, &me)
+	return !errors.As(err, &me) && !scrape.IsDisabled(err)
 }
 
 func (c *Conn) drop() {

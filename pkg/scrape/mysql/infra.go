@@ -48,7 +48,6 @@ func (c *infraCollector) Collect(ctx context.Context, now time.Time) (pipeline.B
 			return fmt.Errorf("innodb_buffer_pool_size: %w", err)
 		}
 		emitStatus(mb, c.deltas, status, poolSize, now)
-		c.m.digestLost(status)
 		replica, err := replicaStatus(ctx, conn, info)
 		if err != nil {
 			// A missing REPLICATION CLIENT / SLAVE MONITOR privilege only
