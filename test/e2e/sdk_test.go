@@ -74,8 +74,8 @@ func TestOTelSDKSendersThroughGateway(t *testing.T) {
 			var r otellog.Record
 			r.SetTimestamp(time.Now())
 			r.SetSeverity(otellog.SeverityInfo)
-			r.SetBody(otellog.StringValue(fmt.Sprintf("order %d shipped via %s", i, transport)))
-			r.AddAttributes(otellog.Int("order.line", i))
+			r.SetBody(attribute.StringValue(fmt.Sprintf("order %d shipped via %s", i, transport)))
+			r.AddAttributes(attribute.Int("order.line", i))
 			lp.Logger("e2e").Emit(ctx, r)
 		}
 		mustShutdown(t, lp.Shutdown(ctx))
