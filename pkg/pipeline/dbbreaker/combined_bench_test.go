@@ -31,7 +31,7 @@ func BenchmarkSamplerBreakerVsReceiveForward(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			clk := dbkeytest.NewClock()
-			
+
 			s, err := sample.New(sample.DefaultConfig(), nil, nil, clk.Now)
 			if err != nil {
 				b.Fatal(err)
