@@ -289,3 +289,36 @@ func TestDropOldest(t *testing.T) {
 	}
 	_ = f.Shutdown(context.Background())
 }
+
+func TestTLS(t *testing.T) {
+	for _, protocol := range []string{"grpc", "http"} {
+		t.Run(protocol, func(t *testing.T) {
+			be := fakebackend.StartTLS(t)
+			cfg := testConfig(be, protocol)
+			cfg.Insecure = false
+			cfg.TLS.CAFile = be.CAFile()
+			f, reg := start(t, cfg)
+			_ = f.Consume(context.Background(), testBatch(2, 0, 0))
+			be.WaitForItems(t, 2, 10*time.Second)
+			waitBalanced(t, reg)
+
+			// Without the private CA the system roots do not trust the
+			// backend: a TLS failure is retried, never sent in clear.
+			untrusted := testConfig(be, protocol)
+			untrusted.Insecure = false
+			u, ureg := start(t, untrusted)
+			_ = u.Consume(context.Background(), testBatch(1, 0, 0))
+			deadline := time.Now().Add(10 * time.Second)
+			for gathered(t, ureg, "dbintel_forward_retries_total") == 0 && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if got := be.Items(); got != 2 {
+				t.Errorf("backend got %d items; the untrusted sender must not deliver", got)
+			}
+			if gathered(t, ureg, "dbintel_forward_retries_total") == 0 {
+				t.Error("the untrusted sender never retried")
+			}
+			shutdown(t, u, 100*time.Millisecond) // it would retry until the deadline
+		})
+	}
+}

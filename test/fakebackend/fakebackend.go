@@ -14,6 +14,7 @@ package fakebackend
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
@@ -57,6 +58,8 @@ type Backend struct {
 	discard  bool
 	grpcAddr string
 	httpAddr string
+	tls      *tls.Config // nil: plaintext
+	caFile   string
 	grpcSrv  *grpc.Server
 	httpSrv  *http.Server
 	wg       sync.WaitGroup
@@ -77,7 +80,12 @@ func Start(t testing.TB) *Backend {
 func (b *Backend) GRPCAddr() string { return b.grpcAddr }
 
 // HTTPURL is the base URL of the OTLP/HTTP server (append /v1/metrics ...).
-func (b *Backend) HTTPURL() string { return "http://" + b.httpAddr }
+func (b *Backend) HTTPURL() string {
+	if b.tls != nil {
+		return "https://" + b.httpAddr
+	}
+	return "http://" + b.httpAddr
+}
 
 // Script queues answers: each request takes the next one; once the script
 // is used up, requests succeed.
@@ -228,6 +236,9 @@ func (b *Backend) listen() error {
 	b.grpcAddr, b.httpAddr = gl.Addr().String(), hl.Addr().String()
 	b.grpcSrv = newGRPCServer(b)
 	b.httpSrv = &http.Server{Handler: b.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
+	if b.tls != nil {
+		hl = tls.NewListener(hl, b.tls)
+	}
 	gs, hs := b.grpcSrv, b.httpSrv
 	b.mu.Unlock()
 	b.wg.Add(2)

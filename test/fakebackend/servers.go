@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 )
@@ -26,7 +27,11 @@ import (
 const maxBody = 64 << 20
 
 func newGRPCServer(b *Backend) *grpc.Server {
-	s := grpc.NewServer(grpc.MaxRecvMsgSize(maxBody), grpc.StatsHandler(wireSize{}))
+	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxBody), grpc.StatsHandler(wireSize{})}
+	if b.tls != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(b.tls)))
+	}
+	s := grpc.NewServer(opts...)
 	pmetricotlp.RegisterGRPCServer(s, &metricsServer{b: b})
 	plogotlp.RegisterGRPCServer(s, &logsServer{b: b})
 	ptraceotlp.RegisterGRPCServer(s, &tracesServer{b: b})
