@@ -15,9 +15,13 @@ type Config struct {
 	CollectionInterval time.Duration `yaml:"collection_interval"`
 	// QueryTimeout is the server-side statement_timeout (and lock_timeout)
 	// of every query the scraper sends.
-	QueryTimeout time.Duration    `yaml:"query_timeout"`
-	QueryStats   QueryStatsConfig `yaml:"query_stats"`
-	Sessions     SessionsConfig   `yaml:"sessions"`
+	QueryTimeout time.Duration `yaml:"query_timeout"`
+	// Metrics overrides the default set, e.g. {postgresql.blks_hit:
+	// {enabled: true}}; see docs/postgres-metrics.md.
+	Metrics    map[string]MetricToggle `yaml:"metrics"`
+	Databases  DatabasesConfig         `yaml:"databases"`
+	QueryStats QueryStatsConfig        `yaml:"query_stats"`
+	Sessions   SessionsConfig          `yaml:"sessions"`
 }
 
 // DefaultConfig returns the defaults (scraping off until a DSN is set).
@@ -27,7 +31,8 @@ func DefaultConfig() Config {
 		QueryTimeout:       5 * time.Second,
 		QueryStats: QueryStatsConfig{Enabled: true, CollectionInterval: 60 * time.Second, TopN: 200,
 			MaxStatements: 20000, TextCacheSize: 5000},
-		Sessions: SessionsConfig{Enabled: true, SampleInterval: time.Second, EmitInterval: 10 * time.Second, MaxSamples: 1000},
+		Databases: DatabasesConfig{MaxConnections: 2, MaxTables: 200},
+		Sessions:  SessionsConfig{Enabled: true, SampleInterval: time.Second, EmitInterval: 10 * time.Second, MaxSamples: 1000},
 	}
 }
 
@@ -50,6 +55,18 @@ func (c Config) Validate() error {
 	}
 	if c.QueryTimeout > c.CollectionInterval {
 		p.Add("query_timeout", "must not exceed collection_interval (%s)", c.CollectionInterval)
+	}
+	known := enabledMetrics(nil)
+	for name := range c.Metrics {
+		if _, ok := known[name]; !ok {
+			p.Add(config.Join("metrics", name), "unknown metric (see docs/postgres-metrics.md)")
+		}
+	}
+	if c.Databases.MaxConnections < 1 {
+		p.Add("databases.max_connections", "must be at least 1")
+	}
+	if c.Databases.MaxTables < 1 {
+		p.Add("databases.max_tables", "must be at least 1")
 	}
 	c.QueryStats.validate(&p, "query_stats")
 	c.Sessions.validate(&p, "sessions")
@@ -110,4 +127,42 @@ func (c SessionsConfig) validate(p *config.Problems, prefix string) {
 	if c.MaxSamples < 1 {
 		p.Add(config.Join(prefix, "max_samples"), "must be at least 1")
 	}
+}
+
+// MetricToggle switches one metric on or off (`postgres.metrics.<name>`).
+type MetricToggle struct {
+	Enabled bool `yaml:"enabled"`
+}
+
+// DatabasesConfig is `postgres.databases`: which databases per-database
+// statistics (tables, indexes, functions) are read from.
+type DatabasesConfig struct {
+	// Include lists databases to read (empty = all connectable ones).
+	Include []string `yaml:"include"`
+	// Exclude lists databases to skip.
+	Exclude []string `yaml:"exclude"`
+	// MaxConnections bounds the extra connections kept open to databases
+	// other than the DSN's (PostgreSQL shows table statistics only to a
+	// session in that database).
+	MaxConnections int `yaml:"max_connections"`
+	// MaxTables bounds the tables and indexes reported per database (the
+	// largest first).
+	MaxTables int `yaml:"max_tables"`
+}
+
+func (c DatabasesConfig) allowed(db string) bool {
+	for _, x := range c.Exclude {
+		if x == db {
+			return false
+		}
+	}
+	if len(c.Include) == 0 {
+		return true
+	}
+	for _, x := range c.Include {
+		if x == db {
+			return true
+		}
+	}
+	return false
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ApplicationName marks the scraper's sessions so it can leave itself out of
@@ -86,10 +85,7 @@ func (c *Conn) Do(ctx context.Context, fn func(ctx context.Context, conn *pgx.Co
 // broken reports whether err leaves the connection unusable: anything but
 // an error the server answered with (a timeout or a missing privilege
 // keeps the session fine).
-func broken(err error) bool {
-	var pgErr *pgconn.PgError
-	return !errors.As(err, &pgErr)
-}
+func broken(err error) bool { return !isServerAnswer(err) }
 
 // Close closes the connection.
 func (c *Conn) Close() {

@@ -3,11 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
 // sqlDatabaseStats reads every connectable database in one pass.
@@ -15,17 +12,23 @@ import (
 // without it the size is NULL rather than the whole query failing.
 const sqlDatabaseStats = ownMarker + `SELECT d.datname, s.numbackends, s.xact_commit, s.xact_rollback,
   CASE WHEN has_database_privilege(d.oid, 'CONNECT') OR pg_has_role('pg_read_all_stats', 'MEMBER')
-       THEN pg_database_size(d.oid) END
+       THEN pg_database_size(d.oid) END,
+  s.blks_read, s.blks_hit, s.tup_returned, s.tup_fetched, s.tup_inserted, s.tup_updated, s.tup_deleted,
+  s.deadlocks, s.temp_files, s.temp_bytes, s.conflicts, age(d.datfrozenxid)::int8
 FROM pg_database d JOIN pg_stat_database s ON s.datid = d.oid
 WHERE d.datallowconn AND NOT d.datistemplate
 ORDER BY d.datname`
 
 // dbStats is one row of sqlDatabaseStats.
 type dbStats struct {
-	name               string
-	backends           int64
-	commits, rollbacks int64
-	size               *int64
+	name                                       string
+	backends, commits, rollbacks               int64
+	size                                       *int64
+	blksRead, blksHit                          int64
+	tupReturned, tupFetched, tupInserted       int64
+	tupUpdated, tupDeleted                     int64
+	deadlocks, tempFiles, tempBytes, conflicts int64
+	xidAge                                     int64
 }
 
 func queryDatabaseStats(ctx context.Context, conn *pgx.Conn) ([]dbStats, error) {
@@ -35,7 +38,9 @@ func queryDatabaseStats(ctx context.Context, conn *pgx.Conn) ([]dbStats, error) 
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dbStats, error) {
 		var s dbStats
-		err := r.Scan(&s.name, &s.backends, &s.commits, &s.rollbacks, &s.size)
+		err := r.Scan(&s.name, &s.backends, &s.commits, &s.rollbacks, &s.size, &s.blksRead, &s.blksHit,
+			&s.tupReturned, &s.tupFetched, &s.tupInserted, &s.tupUpdated, &s.tupDeleted,
+			&s.deadlocks, &s.tempFiles, &s.tempBytes, &s.conflicts, &s.xidAge)
 		return s, err
 	})
 	if err != nil {
@@ -46,23 +51,34 @@ func queryDatabaseStats(ctx context.Context, conn *pgx.Conn) ([]dbStats, error) 
 
 // emitDatabaseStats maps rows to metrics; counters become deltas, so the
 // first call for a database only records the baseline.
-func emitDatabaseStats(mb *scrape.MetricsBuilder, d *scrape.Deltas, rows []dbStats, now time.Time) {
+func emitDatabaseStats(e *emitter, rows []dbStats) {
 	for _, r := range rows {
 		ns := []string{"db.namespace", r.name}
-		mb.Int(mBackends.MetricDef, time.Time{}, now, r.backends, ns...)
+		e.value(mBackends, r.backends, ns...)
 		if r.size != nil {
-			mb.Int(mDBSize.MetricDef, time.Time{}, now, *r.size, ns...)
+			e.value(mDBSize, *r.size, ns...)
 		}
-		emitDelta(mb, d, mCommits, r.name, r.commits, now, ns...)
-		emitDelta(mb, d, mRollbacks, r.name, r.rollbacks, now, ns...)
+		e.counter(mCommits, r.commits, ns...)
+		e.counter(mRollbacks, r.rollbacks, ns...)
+		e.counter(mBlksRead, r.blksRead, ns...)
+		e.counter(mBlksHit, r.blksHit, ns...)
+		e.counter(mTupReturned, r.tupReturned, ns...)
+		e.counter(mTupFetched, r.tupFetched, ns...)
+		e.counter(mTupInserted, r.tupInserted, ns...)
+		e.counter(mTupUpdated, r.tupUpdated, ns...)
+		e.counter(mTupDeleted, r.tupDeleted, ns...)
+		e.counter(mDeadlocks, r.deadlocks, ns...)
+		e.counter(mTempFiles, r.tempFiles, ns...)
+		e.counter(mTempIO, r.tempBytes, ns...)
+		e.counter(mConflicts, r.conflicts, ns...)
+		e.value(mXIDAge, r.xidAge, ns...)
+		// The hit ratio of the interval, not since the last stats reset,
+		// so it moves when the workload changes.
+		hit, ok1 := e.rawDelta("hit_ratio|hit|"+r.name, r.blksHit)
+		read, ok2 := e.rawDelta("hit_ratio|read|"+r.name, r.blksRead)
+		if ok1 && ok2 && hit+read > 0 {
+			e.float(mCacheHitRatio, float64(hit)/float64(hit+read), ns...)
+		}
 	}
-	mb.Int(mDBCount.MetricDef, time.Time{}, now, int64(len(rows)))
-}
-
-// emitDelta emits the delta of a cumulative integer counter; key must make
-// the series unique within the metric.
-func emitDelta(mb *scrape.MetricsBuilder, d *scrape.Deltas, m def, key string, v int64, now time.Time, attrs ...string) {
-	if delta, start, ok := d.Observe(m.Name+"|"+key, float64(v), now); ok {
-		mb.Int(m.MetricDef, start, now, int64(delta), attrs...)
-	}
+	e.value(mDBCount, int64(len(rows)))
 }

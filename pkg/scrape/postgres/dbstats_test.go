@@ -30,7 +30,7 @@ func TestEmitDatabaseStatsDeltas(t *testing.T) {
 	for i, s := range scrapes {
 		now := t0.Add(time.Duration(i) * 10 * time.Second)
 		mb := scrape.NewMetricsBuilder(testTarget(), scopeName)
-		emitDatabaseStats(mb, d, s.rows, now)
+		emitDatabaseStats(&emitter{mb: mb, deltas: d, now: now, enabled: enabledMetrics(nil)}, s.rows)
 		d.Sweep()
 		md := mb.Metrics()
 		commits := points(md, "postgresql.commits")

@@ -38,14 +38,18 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	logger = logger.With("target", target.Name())
 	conn := newConn(cc, logger)
 	cols := []scrape.Collector{
-		&infraCollector{target: target, conn: conn, interval: cfg.CollectionInterval, deltas: scrape.NewDeltas(maxInfraSeries), log: logger},
+		&infraCollector{target: target, conn: conn, interval: cfg.CollectionInterval, deltas: scrape.NewDeltas(maxInfraSeries), log: logger,
+			enabled: enabledMetrics(cfg.Metrics), failing: map[string]bool{}},
 	}
 	m := newPGMetrics(reg)
+	pool := newDBPool(conn, cc, cfg.Databases.MaxConnections, logger)
+	cols = append(cols, &tablesCollector{target: target, main: conn, pool: pool, cfg: cfg.Databases, interval: cfg.CollectionInterval,
+		enabled: enabledMetrics(cfg.Metrics), deltas: scrape.NewDeltas(maxInfraSeries), log: logger})
 	if cfg.QueryStats.Enabled {
 		cols = append(cols, newQueryStats(target, conn, cfg.QueryStats, logger, m))
 	}
 	if cfg.Sessions.Enabled {
 		cols = append(cols, newSessions(target, conn, cfg.Sessions, m))
 	}
-	return cols, conn.Close, nil
+	return cols, func() { pool.Close(); conn.Close() }, nil
 }

@@ -17,9 +17,9 @@ import (
 
 // Per-database totals of pg_stat_statements.
 var (
-	mQueryExecTime = m("postgresql.query.execution.time", "s", "Execution time of the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, true, true)
-	mQueryCalls    = m("postgresql.query.calls", "{call}", "Calls of the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, true, false)
-	mQueryRows     = m("postgresql.query.rows", "{row}", "Rows returned or affected by the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, true, false)
+	mQueryExecTime = m("postgresql.query.execution.time", "s", "Execution time of the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, on, rcv).from("pg_stat_statements")
+	mQueryCalls    = m("postgresql.query.calls", "{call}", "Calls of the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, on, extra).from("pg_stat_statements")
+	mQueryRows     = m("postgresql.query.rows", "{row}", "Rows returned or affected by the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, on, extra).from("pg_stat_statements")
 )
 
 // stmtText is a query text ready to send.

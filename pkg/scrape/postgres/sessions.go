@@ -15,7 +15,7 @@ import (
 )
 
 var mSessions = m("postgresql.sessions", "{session}",
-	"Sessions by database, state and wait event, averaged over the samples of the emission interval (active session history).", scrape.Gauge, true, false)
+	"Sessions by database, state and wait event, averaged over the samples of the emission interval (active session history).", scrape.Gauge, on, extra).from("pg_stat_activity")
 
 // Bounds of one emission window; what does not fit is counted, not kept.
 const (

@@ -1,0 +1,127 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/dbintel/dbintel/pkg/scrape"
+	"github.com/dbintel/dbintel/test/mariadbtest"
+)
+
+// topByText finds the top_query event whose text contains sub.
+func topByText(t *testing.T, ld plog.Logs, sub string) plog.LogRecord {
+	t.Helper()
+	for _, lr := range events(ld, "db.server.top_query") {
+		if strings.Contains(attr(lr, "db.query.text").Str(), sub) {
+			return lr
+		}
+	}
+	var texts []string
+	for _, lr := range events(ld, "db.server.top_query") {
+		texts = append(texts, attr(lr, "db.query.text").Str())
+	}
+	t.Fatalf("no top_query event with text containing %q in %q", sub, texts)
+	return plog.LogRecord{}
+}
+
+func TestQueryStatsLive(t *testing.T) {
+	srv, cfg := startServer(t)
+	db := srv.DB(t, "test")
+	db.SetMaxOpenConns(1)
+	mustExec(t, db, "CREATE TABLE acct (id INT PRIMARY KEY, owner VARCHAR(20))")
+	mustExec(t, db, "INSERT INTO acct VALUES (1, 'alice'), (2, 'bob')")
+	c := collectorNamed(t, cfg, "mysql.query_stats")
+	t0 := time.Now()
+	if b := collect(t, c, t0); !b.Empty() {
+		t.Fatal("baseline run must send nothing")
+	}
+	// Text protocol with literals: MariaDB leaves binary-protocol
+	// (prepared) executions out of the digest table.
+	for i := range 100 {
+		mustExec(t, db, fmt.Sprintf("SELECT owner FROM acct WHERE id = %d OR owner = 'alice'", i))
+	}
+	mustExec(t, db, "SELECT SLEEP(0.2)")
+	b := collect(t, c, t0.Add(time.Minute))
+
+	lr := topByText(t, b.Logs, "FROM `acct`")
+	if got := attr(lr, "db.query.calls").Int(); got != 100 {
+		t.Errorf("calls = %d, want exactly 100", got)
+	}
+	if strings.Contains(attr(lr, "db.query.text").Str(), "alice") || attr(lr, "db.query.id").Str() == "" {
+		t.Errorf("bad text/id: %v", lr.Attributes().AsRaw())
+	}
+	if ns := attr(lr, "db.namespace").Str(); ns != "test" {
+		t.Errorf("db.namespace = %q", ns)
+	}
+	if op := attr(lr, "db.operation.name").Str(); op != "SELECT" {
+		t.Errorf("db.operation.name = %q", op)
+	}
+	sleep := topByText(t, b.Logs, "SLEEP")
+	if d := attr(sleep, "db.query.total_time").Double(); d < 0.19 || d > 5 {
+		t.Errorf("SLEEP(0.2) total_time = %v s, want about 0.2 (picoseconds converted)", d)
+	}
+	if sleep.Timestamp() == 0 || attr(sleep, "db.query.calls").Int() != 1 {
+		t.Errorf("sleep event: %v", sleep.Attributes().AsRaw())
+	}
+	calls := points(b.Metrics, "mysql.query.calls", "db.namespace", "test")
+	if len(calls) != 1 || calls[0].value() < 101 {
+		t.Errorf("per-schema calls = %v, want >= 101", calls)
+	}
+	// The scraper's own statements are not instrumented.
+	for _, e := range events(b.Logs, "db.server.top_query") {
+		if strings.Contains(attr(e, "db.query.text").Str(), "events_statements_summary_by_digest") {
+			t.Errorf("scraper's own statement reported: %s", attr(e, "db.query.text").Str())
+		}
+	}
+
+	// TRUNCATE resets every row: the next interval holds exactly the calls
+	// made after it, never a negative or the old totals.
+	mustExec(t, db, "TRUNCATE TABLE performance_schema.events_statements_summary_by_digest")
+	for i := range 7 {
+		mustExec(t, db, fmt.Sprintf("SELECT owner FROM acct WHERE id = %d OR owner = 'alice'", i))
+	}
+	b = collect(t, c, t0.Add(2*time.Minute))
+	lr = topByText(t, b.Logs, "FROM `acct`")
+	if got := attr(lr, "db.query.calls").Int(); got != 7 {
+		t.Errorf("calls after TRUNCATE = %d, want exactly 7", got)
+	}
+	for _, e := range events(b.Logs, "db.server.top_query") {
+		if attr(e, "db.query.calls").Int() < 0 || attr(e, "db.query.total_time").Double() < 0 {
+			t.Errorf("negative after reset: %v", e.Attributes().AsRaw())
+		}
+	}
+}
+
+func TestQueryStatsDisabledConsumer(t *testing.T) {
+	srv, cfg := startServer(t, mariadbtest.WithArgs("--performance-schema=ON", "--performance-schema-consumer-statements-digest=OFF"))
+	c := collectorNamed(t, cfg, "mysql.query_stats")
+	_, err := c.Collect(context.Background(), time.Now())
+	var d *scrape.DisabledError
+	if !errorsAs(err, &d) {
+		t.Fatalf("want DisabledError, got %v", err)
+	}
+	want := "UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME IN ('statements_digest')"
+	if !strings.Contains(d.Fix, want) || !strings.Contains(d.Reason, "statements_digest") {
+		t.Fatalf("fix = %q, reason = %q", d.Fix, d.Reason)
+	}
+	// The fix works as written, and the collector comes back.
+	mustExec(t, srv.DB(t, ""), strings.SplitN(d.Fix, ";", 2)[0])
+	if _, err := c.Collect(context.Background(), time.Now()); err != nil {
+		t.Fatalf("after the fix: %v", err)
+	}
+}
+
+func TestQueryStatsPerformanceSchemaOff(t *testing.T) {
+	_, cfg := startServer(t, mariadbtest.WithArgs("--performance-schema=OFF"))
+	c := collectorNamed(t, cfg, "mysql.query_stats")
+	_, err := c.Collect(context.Background(), time.Now())
+	var d *scrape.DisabledError
+	if !errorsAs(err, &d) || !strings.Contains(d.Fix, "performance_schema=ON") {
+		t.Fatalf("want DisabledError naming performance_schema=ON, got %v", err)
+	}
+}

@@ -1,0 +1,158 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/scrape"
+)
+
+// Per-database views, the largest relations first so the cap keeps the
+// ones that matter.
+const (
+	sqlTables = ownMarker + `SELECT t.schemaname || '.' || t.relname, t.n_live_tup, t.n_dead_tup, t.n_tup_ins, t.n_tup_upd, t.n_tup_del, t.n_tup_hot_upd,
+  t.seq_scan, t.vacuum_count, t.autovacuum_count, t.analyze_count + t.autoanalyze_count,
+  EXTRACT(EPOCH FROM now() - GREATEST(t.last_vacuum, t.last_autovacuum))::float8,
+  EXTRACT(EPOCH FROM now() - GREATEST(t.last_analyze, t.last_autoanalyze))::float8,
+  pg_relation_size(t.relid),
+  COALESCE(io.heap_blks_read, 0), COALESCE(io.heap_blks_hit, 0), COALESCE(io.idx_blks_read, 0), COALESCE(io.idx_blks_hit, 0),
+  COALESCE(io.toast_blks_read, 0), COALESCE(io.toast_blks_hit, 0), COALESCE(io.tidx_blks_read, 0), COALESCE(io.tidx_blks_hit, 0)
+FROM pg_stat_user_tables t JOIN pg_statio_user_tables io USING (relid)
+ORDER BY pg_total_relation_size(t.relid) DESC LIMIT $1`
+	sqlTableCount = ownMarker + `SELECT count(*) FROM pg_stat_user_tables`
+	sqlIndexes    = ownMarker + `SELECT schemaname || '.' || relname, indexrelname, idx_scan, pg_relation_size(indexrelid)
+FROM pg_stat_user_indexes ORDER BY pg_relation_size(indexrelid) DESC LIMIT $1`
+	sqlFunctions = ownMarker + `SELECT schemaname || '.' || funcname, calls FROM pg_stat_user_functions ORDER BY calls DESC LIMIT $1`
+)
+
+// tablesCollector reads table, index and function statistics of every
+// database through the bounded per-database pool.
+type tablesCollector struct {
+	target   scrape.Target
+	main     *Conn
+	pool     *dbPool
+	cfg      DatabasesConfig
+	interval time.Duration
+	enabled  map[string]bool
+	deltas   *scrape.Deltas
+	log      *slog.Logger
+}
+
+func (c *tablesCollector) Name() string            { return "postgresql.tables" }
+func (c *tablesCollector) Interval() time.Duration { return c.interval }
+func (c *tablesCollector) NeedsBaseline() bool     { return true }
+
+func (c *tablesCollector) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
+	dbs, err := databases(ctx, c.main, c.cfg)
+	if err != nil {
+		return pipeline.Batch{}, fmt.Errorf("scrape %s: tables: list databases: %w", c.target.Name(), err)
+	}
+	mb := scrape.NewMetricsBuilder(c.target, scopeName)
+	e := &emitter{mb: mb, deltas: c.deltas, now: now, enabled: c.enabled}
+	var errs []error
+	for _, db := range dbs {
+		err := c.pool.conn(db).Do(ctx, func(ctx context.Context, conn *pgx.Conn, _ int) error {
+			return c.scrapeDatabase(ctx, conn, db, e)
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("database %s: %w", db, err))
+		}
+	}
+	c.deltas.Sweep()
+	// One unreachable database should not hide the others' data.
+	if len(errs) == len(dbs) && len(errs) > 0 {
+		return pipeline.Batch{}, fmt.Errorf("scrape %s: tables: %w", c.target.Name(), errors.Join(errs...))
+	}
+	if len(errs) > 0 {
+		c.log.Debug("tables: some databases failed", "error", errors.Join(errs...))
+	}
+	return scrape.Batch(mb, nil), nil
+}
+
+func (c *tablesCollector) scrapeDatabase(ctx context.Context, conn *pgx.Conn, db string, e *emitter) error {
+	var count int64
+	if err := conn.QueryRow(ctx, sqlTableCount).Scan(&count); err != nil {
+		return fmt.Errorf("pg_stat_user_tables: %w", err)
+	}
+	e.value(mTableCount, count, "db.namespace", db)
+	var t tableRow
+	rows, _ := conn.Query(ctx, sqlTables, c.cfg.MaxTables)
+	if _, err := pgx.ForEachRow(rows, t.dest(), func() error { emitTable(e, db, &t); return nil }); err != nil {
+		return fmt.Errorf("pg_stat_user_tables: %w", err)
+	}
+	var table, index string
+	var scans, size int64
+	rows, _ = conn.Query(ctx, sqlIndexes, c.cfg.MaxTables)
+	if _, err := pgx.ForEachRow(rows, []any{&table, &index, &scans, &size}, func() error {
+		attrs := []string{"db.namespace", db, "db.collection.name", table, "postgresql.index.name", index}
+		e.counter(mIndexScans, scans, attrs...)
+		e.value(mIndexSize, size, attrs...)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("pg_stat_user_indexes: %w", err)
+	}
+	if e.on(mFunctionCalls) {
+		var fn string
+		var calls int64
+		rows, _ = conn.Query(ctx, sqlFunctions, c.cfg.MaxTables)
+		if _, err := pgx.ForEachRow(rows, []any{&fn, &calls}, func() error {
+			e.counter(mFunctionCalls, calls, "function", fn, "db.namespace", db)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("pg_stat_user_functions: %w", err)
+		}
+	}
+	return nil
+}
+
+type tableRow struct {
+	name                                  string
+	live, dead, ins, upd, del, hotUpd     int64
+	seqScan, vacuums, autovacuums, analyz int64
+	vacuumAge, analyzeAge                 *float64
+	size                                  int64
+	blocks                                [8]int64 // heap/idx/toast/tidx read, hit
+}
+
+func (t *tableRow) dest() []any {
+	d := []any{&t.name, &t.live, &t.dead, &t.ins, &t.upd, &t.del, &t.hotUpd, &t.seqScan, &t.vacuums, &t.autovacuums, &t.analyz,
+		&t.vacuumAge, &t.analyzeAge, &t.size}
+	for i := range t.blocks {
+		d = append(d, &t.blocks[i])
+	}
+	return d
+}
+
+var blockSources = [8]string{"heap_read", "heap_hit", "idx_read", "idx_hit", "toast_read", "toast_hit", "tidx_read", "tidx_hit"}
+
+func emitTable(e *emitter, db string, t *tableRow) {
+	at := []string{"db.namespace", db, "db.collection.name", t.name}
+	e.value(mRows, t.live, append(at, "state", "live")...)
+	e.value(mRows, t.dead, append(at, "state", "dead")...)
+	if t.live+t.dead > 0 {
+		e.float(mDeadRatio, float64(t.dead)/float64(t.live+t.dead), at...)
+	}
+	for op, v := range map[string]int64{"ins": t.ins, "upd": t.upd, "del": t.del, "hot_upd": t.hotUpd} {
+		e.counter(mOperations, v, append(at, "operation", op)...)
+	}
+	for i, src := range blockSources {
+		e.counter(mBlocksRead, t.blocks[i], append(at, "source", src)...)
+	}
+	e.counter(mSeqScans, t.seqScan, at...)
+	e.counter(mVacuumCount, t.vacuums, at...)
+	e.counter(mAutovacuumCount, t.autovacuums, at...)
+	e.counter(mAnalyzeCount, t.analyz, at...)
+	e.value(mTableSize, t.size, at...)
+	if t.vacuumAge != nil {
+		e.float(mVacuumAge, *t.vacuumAge, at...)
+	}
+	if t.analyzeAge != nil {
+		e.float(mAnalyzeAge, *t.analyzeAge, at...)
+	}
+}
