@@ -26,71 +26,72 @@ func (m sqlMasker) mask(s string, dbms sqllexer.DBMSType) string {
 	if !mayHaveLiteral(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	rest := s
-	for {
-		i, j := nextMarker(rest)
-		if i < 0 {
-			m.segment(&b, rest, dbms)
+	out := m.once(s, dbms)
+	// The lexer does not always lex its own output the same way (a '?' next
+	// to an operator character joins it: "0--0" gives "?--0", whose "?--"
+	// is one operator, so the 0 becomes a number; unbalanced quotes and
+	// dollars are read differently once the token before them changed).
+	// Masking until stable makes verifying twice a no-op.
+	for range 4 {
+		if out == s {
 			break
 		}
-		m.segment(&b, rest[:i], dbms)
-		b.WriteString(rest[i:j])
-		rest = rest[j:]
+		s, out = out, m.once(out, dbms)
 	}
-	if b.Len() == len(s) && b.String() == s {
-		return s
+	return out
+}
+
+func (m sqlMasker) once(s string, dbms sqllexer.DBMSType) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	markers := strings.Contains(s, redactPrefix) || strings.Contains(s, hashPrefix)
+	lx := sqllexer.New(s, sqllexer.WithDBMS(dbms))
+	off := 0
+	for {
+		tok := lx.Scan()
+		if tok.Type == sqllexer.EOF {
+			break
+		}
+		n := len(tok.Value)
+		keep := markers && off+n <= len(s) && s[off:off+n] == tok.Value && insideMarker(s, off, off+n)
+		if !keep {
+			m.o.ObfuscateTokenValue(tok, nil)
+		}
+		b.WriteString(tok.Value)
+		off += n
 	}
 	return b.String()
 }
 
-func (m sqlMasker) segment(b *strings.Builder, s string, dbms sqllexer.DBMSType) {
-	if s == "" {
-		return
-	}
-	lx := sqllexer.New(s, sqllexer.WithDBMS(dbms))
-	for {
-		tok := lx.Scan()
-		if tok.Type == sqllexer.EOF {
-			return
-		}
-		m.o.ObfuscateTokenValue(tok, nil)
-		b.WriteString(tok.Value)
-	}
-}
-
-// nextMarker finds the next [REDACTED:…] or [HASHED:…] in s.
-func nextMarker(s string) (int, int) {
-	for off := 0; ; {
-		k := strings.IndexByte(s[off:], '[')
-		if k < 0 {
-			return -1, -1
-		}
-		i := off + k
-		if strings.HasPrefix(s[i:], redactPrefix) || strings.HasPrefix(s[i:], hashPrefix) {
-			if e := strings.IndexByte(s[i:], ']'); e > 0 {
-				return i, i + e + 1
-			}
-		}
-		off = i + 1
-	}
-}
-
-// mayHaveLiteral is the cheap pre-scan: a quote, or a digit that starts a
-// token (not part of an identifier like t1 or a parameter like $1). Texts
-// already obfuscated by the scraper skip the lexer entirely.
+// mayHaveLiteral is the cheap pre-scan: true wherever the lexer could see
+// a literal — a quote, a dollar-quoted string, a digit that starts a token
+// (not t1 or $1), a sign before a dot. Markers of an earlier pass are
+// skipped (their hex is not a number), so the answer, and the output, is
+// the same on a second pass. Texts already obfuscated by the scraper skip
+// the lexer entirely.
 func mayHaveLiteral(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '\'' || c == '"' {
+		switch {
+		case c == '\'' || c == '"':
 			return true
-		}
-		if isDigit(c) && (i == 0 || !(isAlnum(s[i-1]) || s[i-1] == '_' || s[i-1] == '$')) {
+		case c == '$' && (i+1 == len(s) || !isDigit(s[i+1])):
 			return true
+		case (c == '+' || c == '-') && i+1 < len(s) && s[i+1] == '.':
+			return true
+		case isDigit(c) && (i == 0 || !(isAlnum(s[i-1]) || s[i-1] == '_' || s[i-1] == '$')):
+			return true
+		case c == '[' && markerAt(s, i):
+			if e := strings.IndexByte(s[i:], ']'); e > 0 {
+				i += e
+			}
 		}
 	}
 	return false
+}
+
+func markerAt(s string, i int) bool {
+	return strings.HasPrefix(s[i:], redactPrefix) || strings.HasPrefix(s[i:], hashPrefix)
 }
 
 // dialect maps db.system(.name) to the lexer's dialect: MySQL quotes strings

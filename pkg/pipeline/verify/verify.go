@@ -81,7 +81,26 @@ func (v *Verifier) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch,
 
 // redact replaces every finding in s by its marker. drop reports that a
 // finding's type is configured to drop the item; s is then returned as is.
+// A marker changes its neighbours' context ("4111…+4420…": the '+' number
+// only stands alone once the card before it is a marker), so the result is
+// scanned again until nothing is found: that is what makes a second
+// verification a no-op.
 func (v *Verifier) redact(s, key string) (out string, changed, drop bool) {
+	out = s
+	for range 4 {
+		next, found, drop := v.redactOnce(out, key)
+		if drop {
+			return s, false, true
+		}
+		if !found {
+			break
+		}
+		out, changed = next, true
+	}
+	return out, changed, false
+}
+
+func (v *Verifier) redactOnce(s, key string) (out string, found, drop bool) {
 	bp := v.bufs.Get().(*[]finding)
 	defer v.bufs.Put(bp)
 	f := v.det.scan(s, key, (*bp)[:0])
@@ -94,7 +113,7 @@ func (v *Verifier) redact(s, key string) (out string, changed, drop bool) {
 		drop = drop || v.actions[x.typ] == ActionDrop
 	}
 	if drop {
-		return s, false, true
+		return s, true, true
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 16*len(f))
@@ -124,10 +143,20 @@ func (v *Verifier) redact(s, key string) (out string, changed, drop bool) {
 func (v *Verifier) cleanString(s, key string, isSQL bool, limit int, d dbms) (out string, changed, drop bool) {
 	out = s
 	if isSQL && v.sqlOn {
-		out = v.sql.mask(s, d)
-	}
-	out, _, drop = v.redact(out, key)
-	if drop {
+		// A marker written into SQL can change how the rest lexes (a PEM
+		// block that swallowed a quote): mask and scan until stable.
+		for range 3 {
+			masked := v.sql.mask(out, d)
+			next, found, drop := v.redact(masked, key)
+			if drop {
+				return s, false, true
+			}
+			out = next
+			if !found {
+				break
+			}
+		}
+	} else if out, _, drop = v.redact(out, key); drop {
 		return s, false, true
 	}
 	if limit > 0 && len(out) > limit {
