@@ -1,11 +1,15 @@
 // Package batch merges small batches of every signal into larger ones before
-// they reach the forwarder, bounded by items, bytes and time.
+// they reach the forwarder, bounded by items and bytes.
+//
+// Batches form by group commit: one flusher hands merged batches to the next
+// consumer one at a time, and whatever arrives meanwhile is merged into the
+// next one. An idle gateway therefore adds no waiting, and a busy one (or a
+// durable queue that fsyncs per batch) gets large batches.
 //
 // Consume returns only when the merged batch holding the caller's data has
 // been accepted (or refused) by the next consumer, and returns that answer.
-// A sender is therefore never told "accepted" for data that sits only in this
-// stage's memory, which keeps the gateway's no-loss contract with a durable
-// queue behind it. Many senders wait concurrently, so throughput is kept.
+// A sender is never told "accepted" for data that sits only in this stage's
+// memory, which keeps the gateway's no-loss contract with a durable queue.
 package batch
 
 import (
@@ -20,18 +24,22 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// Batcher is the batching consumer.
+// Batcher is the batching consumer. Start it before use.
 type Batcher struct {
 	cfg  Config
 	next pipeline.Consumer
 
 	mu      sync.Mutex
-	cur     *pending
-	closed  bool
-	flushes sync.WaitGroup
+	cur     *pending   // open for merging
+	closed  []*pending // full, waiting for the flusher
+	closing bool
+	wake    chan struct{} // capacity 1: "there is something to flush"
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
 
-	sizeTrigger *prometheus.CounterVec
-	batchItems  prometheus.Observer
+	flushes    *prometheus.CounterVec
+	batchItems prometheus.Histogram
 }
 
 // pending is one merged batch and the callers waiting for its outcome.
@@ -39,12 +47,8 @@ type pending struct {
 	batch pipeline.Batch
 	items int
 	bytes int
-	timer *time.Timer
-	// claimed is set, under Batcher.mu, by whichever of the timer or a size
-	// flush takes the batch first; only that one sends it.
-	claimed bool
-	done    chan struct{}
-	err     error
+	done  chan struct{}
+	err   error
 }
 
 var (
@@ -53,25 +57,27 @@ var (
 	tracesSizer  ptrace.ProtoMarshaler
 )
 
-// New builds a batcher in front of next. reg may be nil.
+// New builds a batcher in front of next and starts its flusher. reg may be nil.
 func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer) (*Batcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	b := &Batcher{
 		cfg: cfg, next: next,
-		sizeTrigger: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "batch", Name: "flushes_total",
-			Help: "Merged batches sent on, by what triggered the flush."}, []string{"trigger"}),
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		flushes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "batch", Name: "flushes_total",
+			Help: "Merged batches handed on, by why the batch was closed (size, bytes, idle, shutdown)."}, []string{"trigger"}),
 		batchItems: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "dbintel", Subsystem: "batch", Name: "batch_items",
 			Help: "Items per merged batch.", Buckets: prometheus.ExponentialBuckets(1, 4, 9)}),
 	}
 	if reg != nil {
-		reg.MustRegister(b.sizeTrigger, b.batchItems.(prometheus.Histogram))
+		reg.MustRegister(b.flushes, b.batchItems)
 	}
+	go b.flusher()
 	return b, nil
 }
 
-// Consume adds in to the current merged batch and waits for its outcome.
+// Consume merges in into the open batch and waits for that batch's outcome.
 // If ctx ends first the data may still be sent; the caller's retry can then
 // deliver it twice, which is the at-least-once side of the trade.
 func (b *Batcher) Consume(ctx context.Context, in pipeline.Batch) error {
@@ -82,29 +88,31 @@ func (b *Batcher) Consume(ctx context.Context, in pipeline.Batch) error {
 	size := sizeOf(in)
 
 	b.mu.Lock()
-	if b.closed {
+	if b.closing {
 		b.mu.Unlock()
 		return pipeline.Refused("shutting down", time.Second)
 	}
-	var full []*pending
 	if b.cur != nil && b.cur.bytes+size > b.cfg.MaxBatchBytes {
-		full = append(full, b.detach("bytes"))
+		b.close("bytes")
 	}
 	if b.cur == nil {
-		b.cur = b.start()
+		b.cur = &pending{batch: pipeline.NewBatch(), done: make(chan struct{})}
 	}
 	p := b.cur
 	in.MoveTo(p.batch)
 	p.items += items
 	p.bytes += size
-	if p.items >= b.cfg.SendBatchSize || p.bytes >= b.cfg.MaxBatchBytes {
-		full = append(full, b.detach("size"))
+	if p.items >= b.cfg.SendBatchSize {
+		b.close("size")
+	} else if p.bytes >= b.cfg.MaxBatchBytes {
+		b.close("bytes")
 	}
 	b.mu.Unlock()
-
-	for _, f := range full {
-		b.flush(f)
+	select {
+	case b.wake <- struct{}{}:
+	default:
 	}
+
 	select {
 	case <-p.done:
 		return p.err
@@ -113,69 +121,68 @@ func (b *Batcher) Consume(ctx context.Context, in pipeline.Batch) error {
 	}
 }
 
-// start opens a new merged batch whose timer flushes it if nothing else does.
-// Called with mu held.
-func (b *Batcher) start() *pending {
-	p := &pending{batch: pipeline.NewBatch(), done: make(chan struct{})}
-	b.flushes.Add(1)
-	p.timer = time.AfterFunc(b.cfg.Timeout, func() {
-		b.mu.Lock()
-		if p.claimed {
-			b.mu.Unlock()
-			return // already flushed for size
-		}
-		p.claimed = true
-		if b.cur == p {
-			b.cur = nil
-		}
-		b.mu.Unlock()
-		b.sizeTrigger.WithLabelValues("timeout").Inc()
-		b.send(p)
-	})
-	return p
-}
-
-// detach takes the current batch out for flushing. Called with mu held.
-func (b *Batcher) detach(trigger string) *pending {
-	p := b.cur
+// close moves the open batch to the flush queue. Called with mu held.
+func (b *Batcher) close(trigger string) {
+	b.closed = append(b.closed, b.cur)
 	b.cur = nil
-	p.claimed = true
-	b.sizeTrigger.WithLabelValues(trigger).Inc()
+	b.flushes.WithLabelValues(trigger).Inc()
+}
+
+// take returns the next batch to send: a full one first, else the open one.
+func (b *Batcher) take() *pending {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.closed) == 0 && b.cur != nil {
+		trigger := "idle"
+		if b.closing {
+			trigger = "shutdown"
+		}
+		b.close(trigger)
+	}
+	if len(b.closed) == 0 {
+		return nil
+	}
+	p := b.closed[0]
+	b.closed[0] = nil
+	b.closed = b.closed[1:]
 	return p
 }
 
-// flush sends a detached batch.
-func (b *Batcher) flush(p *pending) {
-	p.timer.Stop()
-	b.send(p)
+func (b *Batcher) flusher() {
+	defer close(b.done)
+	for {
+		b.drain()
+		select {
+		case <-b.wake:
+		case <-b.stop:
+			// closing is set, so nothing new can arrive: one last drain.
+			b.drain()
+			return
+		}
+	}
 }
 
-func (b *Batcher) send(p *pending) {
-	defer b.flushes.Done()
-	b.batchItems.Observe(float64(p.items))
-	// The merged batch outlives every caller's context; the next consumer
-	// bounds its own work.
-	p.err = b.next.Consume(context.Background(), p.batch)
-	close(p.done)
+func (b *Batcher) drain() {
+	for p := b.take(); p != nil; p = b.take() {
+		b.batchItems.Observe(float64(p.items))
+		// The merged batch outlives every caller's context; the next
+		// consumer bounds its own work.
+		p.err = b.next.Consume(context.Background(), p.batch)
+		close(p.done)
+	}
 }
 
-// Shutdown flushes what is pending, refuses new data and waits for every
-// flush in progress, or until ctx ends. It is idempotent.
+// Shutdown refuses new data, sends what is pending and waits for the
+// flusher, or until ctx ends. It is idempotent.
 func (b *Batcher) Shutdown(ctx context.Context) error {
-	b.mu.Lock()
-	b.closed = true
-	var last *pending
-	if b.cur != nil {
-		last = b.detach("shutdown")
-	}
-	b.mu.Unlock()
-	if last != nil {
-		b.flush(last)
-	}
-	done := make(chan struct{})
-	go func() { b.flushes.Wait(); close(done) }()
+	b.once.Do(func() {
+		b.mu.Lock()
+		b.closing = true
+		b.mu.Unlock()
+		close(b.stop)
+	})
 	select {
-	case <-done:
+	case <-b.done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

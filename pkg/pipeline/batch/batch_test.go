@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,33 +14,44 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// recorder is the next consumer: it keeps every merged batch it gets.
-type recorder struct {
+// gatedRecorder is the next consumer: it keeps every merged batch and can
+// hold the flusher inside Consume until released.
+type gatedRecorder struct {
 	mu      sync.Mutex
 	batches []pipeline.Batch
 	err     error
+	entered chan struct{}
+	release chan struct{}
 }
 
-func (r *recorder) Consume(_ context.Context, b pipeline.Batch) error {
+func newRecorder() *gatedRecorder {
+	return &gatedRecorder{entered: make(chan struct{}, 100), release: make(chan struct{})}
+}
+
+func (r *gatedRecorder) Consume(_ context.Context, b pipeline.Batch) error {
+	r.entered <- struct{}{}
+	<-r.release
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.batches = append(r.batches, b)
 	return r.err
 }
 
-func (r *recorder) counts() (batches, points int) {
+func (r *gatedRecorder) open() { close(r.release) }
+
+func (r *gatedRecorder) sizes() []int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var out []int
 	for _, b := range r.batches {
-		points += b.Counts().Points
+		out = append(out, b.Counts().Points)
 	}
-	return len(r.batches), points
+	return out
 }
 
 func gauges(n int) pipeline.Batch {
 	md := pmetric.NewMetrics()
-	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
-	m := ms.AppendEmpty()
+	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
 	m.SetName("postgresql.backends")
 	dps := m.SetEmptyGauge().DataPoints()
 	for i := range n {
@@ -50,70 +60,84 @@ func gauges(n int) pipeline.Batch {
 	return pipeline.FromMetrics(md)
 }
 
-func TestMergesConcurrentCallersAndReturnsTheOutcome(t *testing.T) {
-	rec := &recorder{}
-	cfg := DefaultConfig()
-	cfg.SendBatchSize = 100
-	cfg.Timeout = time.Hour // only size may flush here
-	b, err := New(cfg, rec, nil)
+func newBatcher(t *testing.T, cfg Config, next pipeline.Consumer) *Batcher {
+	t.Helper()
+	b, err := New(cfg, next, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var failures atomic.Int32
+	t.Cleanup(func() { _ = b.Shutdown(context.Background()) })
+	return b
+}
+
+// waitPending waits until n items are merged into the open batch.
+func waitPending(b *Batcher, n int) {
+	for {
+		b.mu.Lock()
+		got := 0
+		if b.cur != nil {
+			got = b.cur.items
+		}
+		for _, p := range b.closed {
+			got += p.items
+		}
+		b.mu.Unlock()
+		if got >= n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestGroupCommitMergesWhatArrivesDuringASend(t *testing.T) {
+	rec := newRecorder()
+	b := newBatcher(t, DefaultConfig(), rec)
+
+	first := make(chan error, 1)
+	go func() { first <- b.Consume(context.Background(), gauges(1)) }()
+	<-rec.entered // the flusher is busy sending the first batch alone
+
+	errs := make(chan error, 10)
 	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := b.Consume(context.Background(), gauges(10)); err != nil {
-				failures.Add(1)
-			}
-		}()
+		go func() { errs <- b.Consume(context.Background(), gauges(10)) }()
 	}
-	wg.Wait()
-	if n, points := rec.counts(); n != 1 || points != 100 {
-		t.Fatalf("got %d batches with %d points, want 1 with 100", n, points)
-	}
-	if failures.Load() != 0 {
-		t.Fatalf("%d callers got errors", failures.Load())
-	}
-	if err := b.Shutdown(context.Background()); err != nil {
+	waitPending(b, 100)
+	rec.open()
+	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
+	for range 10 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := rec.sizes(); len(got) != 2 || got[0] != 1 || got[1] != 100 {
+		t.Fatalf("batch sizes %v, want [1 100]: the ten callers must share one batch", got)
+	}
 }
 
-func TestTimeoutFlushesAndNextErrorReachesEveryCaller(t *testing.T) {
-	rec := &recorder{err: pipeline.Refused("queue_full", time.Second)}
-	cfg := DefaultConfig()
-	cfg.Timeout = 10 * time.Millisecond
-	b, _ := New(cfg, rec, nil)
-	err := b.Consume(context.Background(), gauges(3))
-	if !errors.Is(err, pipeline.ErrRefused) {
-		t.Fatalf("got %v, want the next consumer's refusal", err)
-	}
-	if n, points := rec.counts(); n != 1 || points != 3 {
-		t.Fatalf("got %d batches / %d points", n, points)
-	}
-	_ = b.Shutdown(context.Background())
-}
-
-func TestByteLimitStartsANewBatch(t *testing.T) {
-	rec := &recorder{}
+func TestSizeAndBytesLimitsCloseBatches(t *testing.T) {
 	one := sizeOf(gauges(50))
-	cfg := DefaultConfig()
-	cfg.MaxBatchBytes = one + one/2 // room for one input, not two
-	cfg.Timeout = 20 * time.Millisecond
-	b, _ := New(cfg, rec, nil)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = b.Consume(context.Background(), gauges(50)) }()
+	rec := newRecorder()
+	cfg := Config{SendBatchSize: 100, MaxBatchBytes: one*2 + one/2} // room for two inputs, not three
+	b := newBatcher(t, cfg, rec)
+
+	go func() { _ = b.Consume(context.Background(), gauges(1)) }()
+	<-rec.entered
+	errs := make(chan error, 6)
+	for range 6 {
+		go func() { errs <- b.Consume(context.Background(), gauges(50)) }()
 	}
-	wg.Wait()
-	_ = b.Shutdown(context.Background())
-	n, points := rec.counts()
-	if points != 200 || n != 4 {
-		t.Fatalf("got %d batches / %d points, want 4 / 200", n, points)
+	waitPending(b, 300)
+	rec.open()
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := rec.sizes()
+	if len(got) != 4 || got[1] != 100 || got[2] != 100 || got[3] != 100 {
+		t.Fatalf("batch sizes %v, want [1 100 100 100]", got)
 	}
 	for _, mb := range rec.batches {
 		if s := sizeOf(mb); s > cfg.MaxBatchBytes {
@@ -122,30 +146,36 @@ func TestByteLimitStartsANewBatch(t *testing.T) {
 	}
 }
 
-func TestShutdownFlushesAndRefusesAfterwards(t *testing.T) {
-	rec := &recorder{}
-	cfg := DefaultConfig()
-	cfg.Timeout = time.Hour
-	b, _ := New(cfg, rec, nil)
-	done := make(chan error)
-	go func() { done <- b.Consume(context.Background(), gauges(5)) }()
-	for {
-		b.mu.Lock()
-		waiting := b.cur != nil
-		b.mu.Unlock()
-		if waiting {
-			break
-		}
-		time.Sleep(time.Millisecond)
+func TestNextErrorReachesEveryCallerOfTheBatch(t *testing.T) {
+	rec := newRecorder()
+	rec.err = pipeline.Refused("queue_full", time.Second)
+	rec.open()
+	b := newBatcher(t, DefaultConfig(), rec)
+	if err := b.Consume(context.Background(), gauges(3)); !errors.Is(err, pipeline.ErrRefused) {
+		t.Fatalf("got %v, want the next consumer's refusal", err)
 	}
-	if err := b.Shutdown(context.Background()); err != nil {
+}
+
+func TestShutdownSendsPendingThenRefuses(t *testing.T) {
+	rec := newRecorder()
+	b, _ := New(DefaultConfig(), rec, nil)
+	go func() { _ = b.Consume(context.Background(), gauges(1)) }()
+	<-rec.entered
+	waiting := make(chan error, 1)
+	go func() { waiting <- b.Consume(context.Background(), gauges(5)) }()
+	waitPending(b, 5)
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- b.Shutdown(context.Background()) }()
+	rec.open()
+	if err := <-stopped; err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("caller waiting at shutdown got %v", err)
+	if err := <-waiting; err != nil {
+		t.Fatalf("caller pending at shutdown got %v", err)
 	}
-	if _, points := rec.counts(); points != 5 {
-		t.Fatalf("flushed %d points, want 5", points)
+	if got := rec.sizes(); len(got) != 2 || got[1] != 5 {
+		t.Fatalf("batches %v, want the pending 5 points sent", got)
 	}
 	if err := b.Consume(context.Background(), gauges(1)); !errors.Is(err, pipeline.ErrRefused) {
 		t.Fatalf("after shutdown: %v", err)
@@ -156,9 +186,7 @@ func TestShutdownFlushesAndRefusesAfterwards(t *testing.T) {
 }
 
 func BenchmarkConsume(b *testing.B) {
-	cfg := DefaultConfig()
-	cfg.SendBatchSize = 1000
-	bt, _ := New(cfg, pipeline.ConsumerFunc(func(context.Context, pipeline.Batch) error { return nil }), nil)
+	bt, _ := New(DefaultConfig(), pipeline.ConsumerFunc(func(context.Context, pipeline.Batch) error { return nil }), nil)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

@@ -1,26 +1,28 @@
 package batch
 
 import (
-	"time"
-
 	"github.com/dbintel/dbintel/internal/config"
 )
 
-// Config bounds a merged batch by items, encoded bytes and waiting time.
+// Config bounds a merged batch by items and encoded bytes.
+//
+// There is no timeout: batches form by group commit. While one merged batch
+// is being handed to the next consumer, new data collects into the next one,
+// so an idle gateway adds no latency and a busy one sends large batches.
 type Config struct {
-	// SendBatchSize flushes once this many items (points, records, spans) wait.
+	// SendBatchSize closes a merged batch once it holds this many items
+	// (points, records, spans).
 	SendBatchSize int `yaml:"send_batch_size"`
-	// MaxBatchBytes flushes before a batch's uncompressed protobuf size would
-	// pass it; a single larger input goes alone (the forwarder splits it).
+	// MaxBatchBytes closes a merged batch before its uncompressed protobuf
+	// size would pass it; a single larger input goes alone (the forwarder
+	// splits requests to the backend's limit).
 	MaxBatchBytes int `yaml:"max_batch_bytes"`
-	// Timeout flushes a batch that has waited this long.
-	Timeout time.Duration `yaml:"timeout"`
 }
 
-// DefaultConfig keeps requests well under New Relic's 1 MB compressed limit:
-// 4 MiB of protobuf compresses to far less than that for telemetry.
+// DefaultConfig keeps requests well under New Relic's 1 MB compressed limit
+// for typical telemetry, which compresses about 5 to 10 times.
 func DefaultConfig() Config {
-	return Config{SendBatchSize: 8192, MaxBatchBytes: 4 << 20, Timeout: 200 * time.Millisecond}
+	return Config{SendBatchSize: 8192, MaxBatchBytes: 4 << 20}
 }
 
 // Validate reports every problem with its YAML key.
@@ -31,9 +33,6 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBatchBytes <= 0 {
 		p.Add("max_batch_bytes", "must be positive, got %d", c.MaxBatchBytes)
-	}
-	if c.Timeout <= 0 {
-		p.Add("timeout", "must be positive, got %s", c.Timeout)
 	}
 	return p.Err()
 }
