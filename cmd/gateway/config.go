@@ -6,7 +6,13 @@ import (
 	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/otlpserver"
 	"github.com/dbintel/dbintel/pkg/pipeline/batch"
+	"github.com/dbintel/dbintel/pkg/pipeline/cardinality"
+	"github.com/dbintel/dbintel/pkg/pipeline/dbbreaker"
+	"github.com/dbintel/dbintel/pkg/pipeline/enrich"
 	"github.com/dbintel/dbintel/pkg/pipeline/memlimit"
+	"github.com/dbintel/dbintel/pkg/pipeline/plans"
+	"github.com/dbintel/dbintel/pkg/pipeline/sample"
+	"github.com/dbintel/dbintel/pkg/pipeline/verify"
 )
 
 // Config is the gateway's YAML file. Every section has defaults; an empty
@@ -24,8 +30,14 @@ type Config struct {
 
 // PipelineConfig holds the stages in the order they run.
 type PipelineConfig struct {
-	MemoryLimiter memlimit.Config `yaml:"memory_limiter"`
-	Batch         batch.Config    `yaml:"batch"`
+	MemoryLimiter memlimit.Config    `yaml:"memory_limiter"`
+	Enrich        enrich.Config      `yaml:"enrich"`
+	Plans         plans.Config       `yaml:"plans"`
+	Sample        sample.Config      `yaml:"sample"`
+	Breaker       dbbreaker.Config   `yaml:"breaker"`
+	Verify        verify.Config      `yaml:"verify"`
+	Cardinality   cardinality.Config `yaml:"cardinality"`
+	Batch         batch.Config       `yaml:"batch"`
 }
 
 func defaultConfig() Config {
@@ -33,6 +45,12 @@ func defaultConfig() Config {
 		Receiver: otlpserver.DefaultConfig(),
 		Pipeline: PipelineConfig{
 			MemoryLimiter: memlimit.DefaultConfig(),
+			Enrich:        enrich.DefaultConfig(),
+			Plans:         plans.DefaultConfig(),
+			Sample:        sample.DefaultConfig(),
+			Breaker:       dbbreaker.DefaultConfig(),
+			Verify:        verify.DefaultConfig(),
+			Cardinality:   cardinality.DefaultConfig(),
 			Batch:         batch.DefaultConfig(),
 		},
 		Forward:   forward.DefaultConfig(),
@@ -62,6 +80,12 @@ func (c Config) Validate() error {
 	var p config.Problems
 	p.Merge("receiver", c.Receiver.Validate())
 	p.Merge("pipeline.memory_limiter", c.Pipeline.MemoryLimiter.Validate())
+	p.Merge("pipeline.enrich", c.Pipeline.Enrich.Validate())
+	p.Merge("pipeline.plans", c.Pipeline.Plans.Validate())
+	p.Merge("pipeline.sample", c.Pipeline.Sample.Validate())
+	p.Merge("pipeline.breaker", c.Pipeline.Breaker.Validate())
+	p.Merge("pipeline.verify", c.Pipeline.Verify.Validate())
+	p.Merge("pipeline.cardinality", c.Pipeline.Cardinality.Validate())
 	p.Merge("pipeline.batch", c.Pipeline.Batch.Validate())
 	resolved := c
 	resolved.Forward.Headers = make(map[string]config.Secret, len(c.Forward.Headers))

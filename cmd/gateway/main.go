@@ -21,9 +21,7 @@ import (
 	"github.com/dbintel/dbintel/internal/telemetry"
 	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/otlpserver"
-	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/batch"
-	"github.com/dbintel/dbintel/pkg/pipeline/memlimit"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -103,13 +101,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout ti
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
 	}
-	limiter, err := memlimit.New(cfg.Pipeline.MemoryLimiter, reg)
+	chain, breaker, err := buildChain(cfg.Pipeline, batcher, reg, log)
 	if err != nil {
-		return errors.Join(err, fwd.Shutdown(context.Background()))
+		return errors.Join(err, batcher.Shutdown(context.Background()), fwd.Shutdown(context.Background()))
 	}
-	chain := pipeline.NewChain(reg, batcher,
-		pipeline.NamedStage{Name: "memory_limiter", Stage: limiter},
-	)
+	// Permanent export failures count against the source database's breaker.
+	fwd.SetFailureObserver(breaker)
 	receiver, err := otlpserver.New(cfg.Receiver, chain, reg, log.With("component", "receiver"))
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
