@@ -25,6 +25,7 @@ type diskQueue struct {
 	maxBytes   int64
 	dropOldest bool
 	interval   time.Duration // 0 = fsync before every put returns
+	segBytes   int64         // rotate the active segment beyond this size
 
 	mu      sync.Mutex
 	segs    map[uint64]*segment
@@ -62,7 +63,7 @@ func openDiskQueue(cfg QueueConfig) (*diskQueue, []*item, int64, error) {
 		return nil, nil, 0, err
 	}
 	q := &diskQueue{dir: cfg.Dir, lock: lock, maxItems: cfg.SizeItems, maxBytes: cfg.MaxBytes, dropOldest: cfg.DropOldest,
-		interval: interval, segs: map[uint64]*segment{}, notify: make(chan struct{}, 1), stopped: make(chan struct{})}
+		interval: interval, segBytes: segmentBytes, segs: map[uint64]*segment{}, notify: make(chan struct{}, 1), stopped: make(chan struct{})}
 	ids, err := listSegments(cfg.Dir)
 	if err != nil {
 		return nil, nil, 0, errors.Join(err, lock.Close())
@@ -126,7 +127,7 @@ func (q *diskQueue) put(it *item, accepted func()) ([]*item, error) {
 		q.ackLocked(old)
 		evicted = append(evicted, old)
 	}
-	if q.active.size+size > segmentBytes && q.active.records > 0 {
+	if q.active.size+size > q.segBytes && q.active.records > 0 {
 		if err := q.rotate(); err != nil {
 			q.mu.Unlock()
 			return evicted, err

@@ -1,7 +1,9 @@
 package forward
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -35,7 +37,8 @@ func (q *diskQueue) syncUpTo(seq uint64) error {
 	q.mu.Lock()
 	f, upTo := q.active.f, q.written
 	q.mu.Unlock()
-	if err := f.Sync(); err != nil {
+	// A segment closed meanwhile was rotated (synced then) and emptied.
+	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
 		return fmt.Errorf("queue sync: %w", err)
 	}
 	q.synced = upTo
