@@ -47,7 +47,7 @@ func (c *Chain) Consume(ctx context.Context, b Batch) error {
 }
 
 type stageMetrics struct {
-	in, out, dropped [3]prometheus.Counter
+	in, out, dropped, added [3]prometheus.Counter
 	refused          prometheus.Counter
 	seconds          prometheus.Observer
 }
@@ -63,12 +63,14 @@ func newChainMetrics(reg prometheus.Registerer, stages []NamedStage) *chainMetri
 		Help: "Items leaving a stage."}, []string{"stage", "signal"})
 	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "pipeline", Name: "stage_items_dropped_total",
 		Help: "Items a stage removed (sampling, shedding, PII drop); the stage's own metrics say why."}, []string{"stage", "signal"})
+	added := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "pipeline", Name: "stage_items_added_total",
+		Help: "Items a stage added to the stream (breaker and plan-change events)."}, []string{"stage", "signal"})
 	refused := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "pipeline", Name: "stage_items_refused_total",
 		Help: "Items a stage refused with an error (returned to the sender)."}, []string{"stage"})
 	seconds := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "dbintel", Subsystem: "pipeline", Name: "stage_duration_seconds",
 		Help: "Time a stage spent per batch.", Buckets: prometheus.ExponentialBuckets(1e-6, 4, 12)}, []string{"stage"})
 	if reg != nil {
-		reg.MustRegister(in, out, dropped, refused, seconds)
+		reg.MustRegister(in, out, dropped, added, refused, seconds)
 	}
 	m := &chainMetrics{stages: make([]stageMetrics, len(stages))}
 	for i, s := range stages {
@@ -76,6 +78,7 @@ func newChainMetrics(reg prometheus.Registerer, stages []NamedStage) *chainMetri
 			m.stages[i].in[j] = in.WithLabelValues(s.Name, sig)
 			m.stages[i].out[j] = out.WithLabelValues(s.Name, sig)
 			m.stages[i].dropped[j] = dropped.WithLabelValues(s.Name, sig)
+			m.stages[i].added[j] = added.WithLabelValues(s.Name, sig)
 		}
 		m.stages[i].refused = refused.WithLabelValues(s.Name)
 		m.stages[i].seconds = seconds.WithLabelValues(s.Name)
@@ -98,8 +101,11 @@ func (m *chainMetrics) observe(i int, in Counts, b Batch, err error, d time.Dura
 	outv := [3]int{out.Points, out.Records, out.Spans}
 	for j := range outv {
 		s.out[j].Add(float64(outv[j]))
-		if d := inv[j] - outv[j]; d > 0 {
+		switch d := inv[j] - outv[j]; {
+		case d > 0:
 			s.dropped[j].Add(float64(d))
+		case d < 0:
+			s.added[j].Add(float64(-d))
 		}
 	}
 }

@@ -95,12 +95,14 @@ func TestOTelSDKSendersThroughGateway(t *testing.T) {
 		t.Errorf("receiver: received %v, accepted %v, refused %v; sent by the SDK %d", received, accepted, refused, wantItems)
 	}
 	stageDropped := m.Sum("dbintel_pipeline_stage_items_dropped_total")
+	stageAdded := m.Sum("dbintel_pipeline_stage_items_added_total")
 	enqueued := m.Sum("dbintel_forward_items_enqueued_total")
 	sent := m.Sum("dbintel_forward_items_sent_total")
 	dropped := m.Sum("dbintel_forward_items_dropped_total")
 	queued := m.Sum("dbintel_forward_queue_items")
-	if accepted != stageDropped+enqueued || enqueued != sent+dropped+queued {
-		t.Errorf("balance: accepted %v = stage drops %v + enqueued %v; enqueued = sent %v + dropped %v + queued %v", accepted, stageDropped, enqueued, sent, dropped, queued)
+	if accepted+stageAdded != stageDropped+enqueued || enqueued != sent+dropped+queued {
+		t.Errorf("balance: accepted %v + stage additions %v = stage drops %v + enqueued %v; enqueued = sent %v + dropped %v + queued %v",
+			accepted, stageAdded, stageDropped, enqueued, sent, dropped, queued)
 	}
 }
 
