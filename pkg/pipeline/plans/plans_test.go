@@ -206,4 +206,3 @@ dbintel_plans_parsed_total{system="postgresql"} 1
 		t.Error("second registration on one registry accepted")
 	}
 }
-

@@ -1,0 +1,79 @@
+package plans
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+	"time"
+)
+
+// tokenWalk reads every token with encoding/json's Decoder.Token: the
+// cheapest a Decoder-based walk could be, before any plan logic.
+func tokenWalk(data []byte) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	for {
+		if _, err := d.Token(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// BenchmarkExtract5KB parses a real ~5 KB PostgreSQL plan (parallel
+// aggregate, ANALYZE and BUFFERS) and reports plans/s plus its cost as a
+// ratio to json.Valid and to a bare Decoder.Token walk over the same bytes,
+// both run b.N times in the same benchmark after the timed loop.
+// (testing.Benchmark cannot be nested in a benchmark: it deadlocks.)
+func BenchmarkExtract5KB(b *testing.B) {
+	data := readTestdata(b, "pg_parallel.json")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := extract(data, testLimits); err != nil {
+			b.Fatal(err)
+		}
+	}
+	per := b.Elapsed().Seconds() / float64(b.N)
+	baseline := func(f func() bool) float64 {
+		start := time.Now()
+		for range b.N {
+			if !f() {
+				b.Fatal("baseline failed")
+			}
+		}
+		return time.Since(start).Seconds() / float64(b.N)
+	}
+	valid := baseline(func() bool { return json.Valid(data) })
+	token := baseline(func() bool { return tokenWalk(data) == nil })
+	b.ReportMetric(1/per, "plans/s")
+	b.ReportMetric(per/valid, "x_json.Valid")
+	b.ReportMetric(per/token, "x_Decoder.Token")
+	b.ReportMetric(1/token, "Token_walks/s")
+}
+
+// BenchmarkProcess5KB is the whole stage per record: body copy, parse,
+// attributes, change tracking.
+func BenchmarkProcess5KB(b *testing.B) {
+	data := string(readTestdata(b, "pg_parallel.json"))
+	e := newTestExtractor(b, nil)
+	const n = 100
+	recs := make([]planRecord, n)
+	for i := range recs {
+		recs[i] = planRecord{body: data, queryID: "q1", event: true}
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data) * n))
+	for b.Loop() {
+		b.StopTimer()
+		batch := planBatch("app", recs...)
+		b.StartTimer()
+		if _, err := e.Process(b.Context(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "plans/s")
+}
