@@ -22,6 +22,7 @@ type Config struct {
 	Databases  DatabasesConfig         `yaml:"databases"`
 	QueryStats QueryStatsConfig        `yaml:"query_stats"`
 	Sessions   SessionsConfig          `yaml:"sessions"`
+	Plans      PlansConfig             `yaml:"plans"`
 }
 
 // DefaultConfig returns the defaults (scraping off until a DSN is set).
@@ -33,6 +34,7 @@ func DefaultConfig() Config {
 			MaxStatements: 20000, TextCacheSize: 5000},
 		Databases: DatabasesConfig{MaxConnections: 2, MaxTables: 200},
 		Sessions:  SessionsConfig{Enabled: true, SampleInterval: time.Second, EmitInterval: 10 * time.Second, MaxSamples: 1000},
+		Plans:     PlansConfig{CollectionInterval: 10 * time.Second, MaxPlans: 100},
 	}
 }
 
@@ -70,6 +72,7 @@ func (c Config) Validate() error {
 	}
 	c.QueryStats.validate(&p, "query_stats")
 	c.Sessions.validate(&p, "sessions")
+	c.Plans.validate(&p, "plans")
 	return p.Err()
 }
 
@@ -165,4 +168,34 @@ func (c DatabasesConfig) allowed(db string) bool {
 		}
 	}
 	return false
+}
+
+// PlansConfig is `postgres.plans`: auto_explain plans from the server log.
+type PlansConfig struct {
+	// LogPath is the server's log directory or log file; empty = off.
+	// Take it from ${env:DBINTEL_POSTGRES_LOG_DIR:-}.
+	LogPath string `yaml:"log_path"`
+	// LogFormat restricts which files are read: jsonlog, csvlog or stderr;
+	// empty = any, preferring jsonlog, then csvlog.
+	LogFormat          string        `yaml:"log_format"`
+	CollectionInterval time.Duration `yaml:"collection_interval"`
+	// MaxPlans bounds the plan events of one interval.
+	MaxPlans int `yaml:"max_plans"`
+}
+
+func (c PlansConfig) validate(p *config.Problems, prefix string) {
+	switch c.LogFormat {
+	case "", formatJSON, formatCSV, formatStderr:
+	default:
+		p.Add(config.Join(prefix, "log_format"), "must be jsonlog, csvlog, stderr or empty")
+	}
+	if c.LogPath == "" {
+		return
+	}
+	if c.CollectionInterval < time.Second {
+		p.Add(config.Join(prefix, "collection_interval"), "must be at least 1s")
+	}
+	if c.MaxPlans < 1 {
+		p.Add(config.Join(prefix, "max_plans"), "must be at least 1")
+	}
 }

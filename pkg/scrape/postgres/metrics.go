@@ -8,13 +8,14 @@ import (
 
 // pgMetrics are the PostgreSQL collectors' own self-metrics.
 type pgMetrics struct {
-	dealloc     prometheus.Counter
-	resets      prometheus.Counter
-	tracked     prometheus.Gauge
-	dropped     prometheus.Counter
-	textEvicted prometheus.Counter
-	hidden      prometheus.Gauge
-	sessDropped prometheus.Counter
+	dealloc      prometheus.Counter
+	resets       prometheus.Counter
+	tracked      prometheus.Gauge
+	dropped      prometheus.Counter
+	textEvicted  prometheus.Counter
+	hidden       prometheus.Gauge
+	sessDropped  prometheus.Counter
+	plansDropped prometheus.Counter
 }
 
 func newPGMetrics(reg prometheus.Registerer) *pgMetrics {
@@ -33,8 +34,11 @@ func newPGMetrics(reg prometheus.Registerer) *pgMetrics {
 			Help: "pg_stat_statements entries the scraper's role cannot see (grant pg_read_all_stats)."}),
 		sessDropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "session_samples_dropped_total",
 			Help: "Session samples or session series not kept because an emission window was full (sessions.max_samples)."}),
+		plansDropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "plans_dropped_total",
+			Help: "auto_explain plans not sent: over plans.max_plans per interval, or not JSON."}),
 	}
 	if reg != nil {
+		m.plansDropped = scrape.RegisterOrGet(reg, m.plansDropped)
 		m.sessDropped = scrape.RegisterOrGet(reg, m.sessDropped)
 		m.dealloc = scrape.RegisterOrGet(reg, m.dealloc)
 		m.resets = scrape.RegisterOrGet(reg, m.resets)

@@ -51,5 +51,15 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	if cfg.Sessions.Enabled {
 		cols = append(cols, newSessions(target, conn, cfg.Sessions, m))
 	}
-	return cols, func() { pool.Close(); conn.Close() }, nil
+	closers := []func(){pool.Close, conn.Close}
+	if cfg.Plans.LogPath != "" {
+		pl := newPlanLog(target, cfg.Plans, m, logger)
+		cols = append(cols, pl)
+		closers = append(closers, pl.tail.close)
+	}
+	return cols, func() {
+		for _, c := range closers {
+			c()
+		}
+	}, nil
 }

@@ -68,3 +68,10 @@ func (o *Obfuscator) Obfuscate(text string) (obfuscated, operation string) {
 	}
 	return out, operation
 }
+
+// Mask replaces the literals of an SQL fragment (a plan's "Filter" or
+// "Index Cond" expression) with `?` and keeps everything else as written:
+// no normalisation, so the expression stays readable next to its plan node.
+func (o *Obfuscator) Mask(fragment string) string {
+	return o.obfuscator.Obfuscate(fragment, sqllexer.WithDBMS(o.dbms))
+}

@@ -52,3 +52,10 @@ func FuzzObfuscate(f *testing.F) {
 		}
 	})
 }
+
+func TestMask(t *testing.T) {
+	got := postgres.Mask("((relname = 'secret'::name) AND (relpages > 31337))")
+	if want := "((relname = ?::name) AND (relpages > ?))"; got != want {
+		t.Fatalf("Mask = %q, want %q", got, want)
+	}
+}
