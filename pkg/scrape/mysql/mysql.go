@@ -75,5 +75,8 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	if cfg.QueryStats.Enabled {
 		cols = append(cols, newQueryStats(target, conn, cfg.QueryStats, logger, m))
 	}
+	if cfg.Samples.Enabled {
+		cols = append(cols, newSamples(target, conn, cfg, logger, m))
+	}
 	return cols, conn.Close, nil
 }
