@@ -311,3 +311,22 @@ func TestSegmentsRotateAndRecoverAcrossFiles(t *testing.T) {
 		t.Errorf("fully acknowledged segments not deleted: %d files before, %d after", before, after)
 	}
 }
+
+func TestStaleDiskDataExpires(t *testing.T) {
+	dir := t.TempDir()
+	crash(t, dir, 2, 0) // 1 + 2 points, enqueued now
+	be := fakebackend.Start(t)
+	cfg := durableConfig(t, be, dir)
+	cfg.Retry.MaxAge = time.Millisecond // everything on disk is now too old
+	time.Sleep(5 * time.Millisecond)
+	f, reg := newStopped(t, cfg)
+	_ = f.Start(context.Background())
+	waitBalanced(t, reg)
+	shutdown(t, f, time.Second)
+	if got := gathered(t, reg, "dbintel_forward_items_dropped_total", "reason", reasonExpired); got != 3 {
+		t.Errorf("expired = %v, want 3", got)
+	}
+	if n := len(be.Requests()); n != 0 {
+		t.Errorf("%d requests sent with data older than max_age", n)
+	}
+}

@@ -37,7 +37,8 @@ type Forwarder struct {
 
 	observer atomic.Pointer[FailureObserver]
 	authErr  atomic.Pointer[error]
-	warnLog  rate.Sometimes
+	warnLog  rate.Sometimes // per-item warnings, at most one per interval
+	errLog   rate.Sometimes // per-item data-loss errors, idem
 
 	stopping atomic.Bool
 	started  atomic.Bool
@@ -65,7 +66,8 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Forwarder, e
 	if err != nil {
 		return nil, err
 	}
-	f := &Forwarder{cfg: cfg, log: log, m: m, client: c, warnLog: rate.Sometimes{Interval: 10 * time.Second}}
+	f := &Forwarder{cfg: cfg, log: log, m: m, client: c, warnLog: rate.Sometimes{Interval: 10 * time.Second},
+		errLog: rate.Sometimes{Interval: 10 * time.Second}}
 	f.gate = newGate(f.breakerChanged)
 	f.runCtx, f.cancel = context.WithCancel(context.Background())
 	if f.q, err = f.openQueue(); err != nil {

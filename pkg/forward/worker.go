@@ -18,7 +18,7 @@ func (f *Forwarder) worker() {
 			return
 		}
 		if it.corrupt {
-			f.log.Error("forward queue: an unreadable record was dropped", "items", it.total())
+			f.errLog.Do(func() { f.log.Error("forward queue: an unreadable record was dropped", "items", it.total()) })
 			_ = f.q.ack(it)
 			f.dropRemaining(it, reasonCorrupt)
 			continue
@@ -29,6 +29,13 @@ func (f *Forwarder) worker() {
 
 // deliver sends each non-empty signal of the item as its own request.
 func (f *Forwarder) deliver(it *item) {
+	if time.Since(it.enqueued) > f.cfg.Retry.MaxAge {
+		// Waited on disk past the age the backend accepts (a long stop).
+		_ = f.q.ack(it)
+		f.dropRemaining(it, reasonExpired)
+		f.errLog.Do(func() { f.log.Error("forward: queued data older than retry.max_age dropped", "items", it.total()) })
+		return
+	}
 	for _, s := range signals {
 		if it.counts[s] == 0 {
 			continue
@@ -109,7 +116,9 @@ func (f *Forwarder) export(it *item, s signal, b pipeline.Batch) bool {
 		}
 		if time.Since(it.enqueued)+wait > f.cfg.Retry.MaxAge {
 			f.drop(it, s, n, reasonExpired)
-			f.log.Error("forward: data older than retry.max_age dropped; the backend has been failing since", "signal", s.String(), "items", n, "err", err)
+			f.errLog.Do(func() {
+				f.log.Error("forward: data older than retry.max_age dropped; the backend has been failing since", "signal", s.String(), "items", n, "err", err)
+			})
 			return true
 		}
 		f.m.retries.Inc()
