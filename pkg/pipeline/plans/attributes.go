@@ -57,11 +57,13 @@ func putSummary(a pcommon.Map, s *summary) string {
 	if !s.analyzed {
 		return hash
 	}
-	a.PutBool(attrHasSortSpill, s.sortSpill)
-	if s.system == systemPostgreSQL || s.actualTimeMs > 0 {
+	if s.knowsSpill {
+		a.PutBool(attrHasSortSpill, s.sortSpill)
+	}
+	if s.hasActualTime {
 		a.PutDouble(attrActualTime, s.actualTimeMs/1000)
 	}
-	if s.system == systemPostgreSQL {
+	if s.hasActualRows {
 		a.PutInt(attrActualRows, int64(s.actualRows+0.5))
 	}
 	if s.hasBuffers {

@@ -31,11 +31,15 @@ type summary struct {
 	hasTotalCost, hasRows bool
 	hasNestedLoop         bool
 
-	// Execution figures, only in EXPLAIN ANALYZE / auto_explain with
-	// log_analyze plans.
+	// Execution figures, only in EXPLAIN ANALYZE, auto_explain with
+	// log_analyze and MariaDB ANALYZE plans. knowsSpill: the format reports
+	// sort methods at all (PostgreSQL does, MySQL-family plans do not).
 	analyzed         bool
+	knowsSpill       bool
 	sortSpill        bool
+	hasActualTime    bool
 	actualTimeMs     float64
+	hasActualRows    bool
 	actualRows       float64
 	maxEstimateError float64
 	hasBuffers       bool

@@ -80,6 +80,9 @@ func TestMySQLTestdata(t *testing.T) {
 			if got := strSlice(t, a, attrSeqScanRels); !slices.Equal(got, tc.seqScans) {
 				t.Errorf("seq_scan_relations = %v, want %v", got, tc.seqScans)
 			}
+			if _, ok := a.Get(attrHasSortSpill); ok {
+				t.Error("has_sort_spill set, but MySQL-family plans do not report sort methods")
+			}
 			if _, ok := a.Get(attrActualTime); ok != tc.analyzed {
 				t.Errorf("actual time present = %v, want %v", ok, tc.analyzed)
 			}

@@ -88,7 +88,7 @@ func (w *myWalker) finish() {
 		s.rows, s.hasRows = w.rowProduct, true
 	}
 	if w.hasRootTime {
-		s.actualTimeMs = w.rootTime
+		s.actualTimeMs, s.hasActualTime = w.rootTime, true
 	}
 }
 

@@ -59,8 +59,9 @@ func (w *pgWalker) root() {
 	s.totalCost, s.hasTotalCost = n.totalCost, n.has&hasCost != 0
 	s.rows, s.hasRows = n.planRows, n.has&hasPlanRows != 0
 	if n.has&hasActual != 0 {
-		s.analyzed = true
-		s.actualTimeMs, s.actualRows = n.actualTime, n.actualRows
+		s.analyzed, s.knowsSpill = true, true
+		s.actualTimeMs, s.hasActualTime = n.actualTime, true
+		s.actualRows, s.hasActualRows = n.actualRows, true
 	}
 	if n.has&hasBuffers != 0 {
 		s.hasBuffers = true
