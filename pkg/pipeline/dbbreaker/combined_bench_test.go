@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
+	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/dbintel/dbintel/pkg/pipeline/dbbreaker"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey/dbkeytest"
 	"github.com/dbintel/dbintel/pkg/pipeline/sample"
+	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -21,15 +24,11 @@ import (
 // same batches, the sampler and breaker with their default configs against
 // what the gateway does anyway for every batch: the receive side
 // (protobuf unmarshal of all three signals) and the forward side (protobuf
-// marshal). "gzip" adds the compression both sides do with gzip senders
-// and a gzip forwarder. ratio = stages time / baseline time.
+// marshal). gzip and zstd add the compression both sides do with
+// compressing senders and forwarder. ratio = stages time / baseline time.
 func BenchmarkSamplerBreakerVsReceiveForward(b *testing.B) {
-	for _, withGzip := range []bool{false, true} {
-		name := "proto"
-		if withGzip {
-			name = "proto+gzip"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, codec := range []string{"none", "gzip", "zstd"} {
+		b.Run("proto+"+codec, func(b *testing.B) {
 			clk := dbkeytest.NewClock()
 
 			s, err := sample.New(sample.DefaultConfig(), nil, nil, clk.Now)
@@ -40,7 +39,12 @@ func BenchmarkSamplerBreakerVsReceiveForward(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var base, stages time.Duration
+			// Wall time and this thread's CPU time: on a shared machine wall
+			// time also counts other processes and GC workers running in
+			// between; thread CPU time counts only the work measured.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			var base, stages, baseCPU, stagesCPU time.Duration
 			var items int
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -50,12 +54,12 @@ func BenchmarkSamplerBreakerVsReceiveForward(b *testing.B) {
 				batch := dbkeytest.RealisticAt(i)
 				items += batch.Counts().Total()
 
-				wire := send(b, batch, withGzip)
+				wire := send(b, batch, codec)
 				b.StartTimer()
 
-				start := time.Now()
-				received := receiveForward(b, wire, withGzip)
-				mid := time.Now()
+				start, startCPU := time.Now(), threadCPU(b)
+				received := receiveForward(b, wire, codec)
+				mid, midCPU := time.Now(), threadCPU(b)
 				out, err := s.Process(context.Background(), received)
 				if err != nil {
 					b.Fatal(err)
@@ -63,16 +67,30 @@ func BenchmarkSamplerBreakerVsReceiveForward(b *testing.B) {
 				if _, err := br.Process(context.Background(), out); err != nil {
 					b.Fatal(err)
 				}
-				end := time.Now()
+				end, endCPU := time.Now(), threadCPU(b)
 				base += mid.Sub(start)
 				stages += end.Sub(mid)
+				baseCPU += midCPU - startCPU
+				stagesCPU += endCPU - midCPU
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(stages)/float64(base), "ratio")
+			b.ReportMetric(float64(stages)/float64(base), "ratio_wall")
+			b.ReportMetric(float64(stagesCPU)/float64(baseCPU), "ratio_cpu")
 			b.ReportMetric(float64(base.Nanoseconds())/float64(items), "baseline_ns/item")
 			b.ReportMetric(float64(stages.Nanoseconds())/float64(items), "stages_ns/item")
+			b.ReportMetric(float64(baseCPU.Nanoseconds())/float64(items), "baseline_cpu_ns/item")
+			b.ReportMetric(float64(stagesCPU.Nanoseconds())/float64(items), "stages_cpu_ns/item")
 		})
 	}
+}
+
+// threadCPU is the CPU time of the calling OS thread (RUSAGE_THREAD).
+func threadCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(1, &ru); err != nil { // 1 = RUSAGE_THREAD
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // payloads are a batch as it travels: protobuf, maybe gzip-compressed.
@@ -80,14 +98,14 @@ type payloads struct{ metrics, logs, traces []byte }
 
 // send encodes the batch as a sender does (not timed: not the gateway's
 // work).
-func send(b *testing.B, in pipeline.Batch, withGzip bool) payloads {
+func send(b *testing.B, in pipeline.Batch, codec string) payloads {
 	var mm pmetric.ProtoMarshaler
 	var lm plog.ProtoMarshaler
 	var tm ptrace.ProtoMarshaler
 	return payloads{
-		metrics: encode(b, must(b)(mm.MarshalMetrics(in.Metrics)), withGzip),
-		logs:    encode(b, must(b)(lm.MarshalLogs(in.Logs)), withGzip),
-		traces:  encode(b, must(b)(tm.MarshalTraces(in.Traces)), withGzip),
+		metrics: encode(b, must(b)(mm.MarshalMetrics(in.Metrics)), codec),
+		logs:    encode(b, must(b)(lm.MarshalLogs(in.Logs)), codec),
+		traces:  encode(b, must(b)(tm.MarshalTraces(in.Traces)), codec),
 	}
 }
 
@@ -100,9 +118,17 @@ func must(b *testing.B) func([]byte, error) []byte {
 	}
 }
 
-func encode(b *testing.B, p []byte, withGzip bool) []byte {
-	if !withGzip {
+var (
+	zenc, _ = zstd.NewWriter(nil)
+	zdec, _ = zstd.NewReader(nil)
+)
+
+func encode(b *testing.B, p []byte, codec string) []byte {
+	switch codec {
+	case "none":
 		return p
+	case "zstd":
+		return zenc.EncodeAll(p, nil)
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -115,9 +141,16 @@ func encode(b *testing.B, p []byte, withGzip bool) []byte {
 	return buf.Bytes()
 }
 
-func decode(b *testing.B, p []byte, withGzip bool) []byte {
-	if !withGzip {
+func decode(b *testing.B, p []byte, codec string) []byte {
+	switch codec {
+	case "none":
 		return p
+	case "zstd":
+		out, err := zdec.DecodeAll(p, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return out
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(p))
 	if err != nil {
@@ -133,7 +166,7 @@ func decode(b *testing.B, p []byte, withGzip bool) []byte {
 // receiveForward is the gateway's own work per batch around the stages:
 // decode and unmarshal on receive, marshal and encode on forward. It returns
 // the received batch for the stages to work on.
-func receiveForward(b *testing.B, in payloads, withGzip bool) pipeline.Batch {
+func receiveForward(b *testing.B, in payloads, codec string) pipeline.Batch {
 	var mm pmetric.ProtoMarshaler
 	var lm plog.ProtoMarshaler
 	var tm ptrace.ProtoMarshaler
@@ -142,17 +175,17 @@ func receiveForward(b *testing.B, in payloads, withGzip bool) pipeline.Batch {
 	var tu ptrace.ProtoUnmarshaler
 	out := pipeline.NewBatch()
 	var err error
-	if out.Metrics, err = mu.UnmarshalMetrics(decode(b, in.metrics, withGzip)); err != nil {
+	if out.Metrics, err = mu.UnmarshalMetrics(decode(b, in.metrics, codec)); err != nil {
 		b.Fatal(err)
 	}
-	if out.Logs, err = lu.UnmarshalLogs(decode(b, in.logs, withGzip)); err != nil {
+	if out.Logs, err = lu.UnmarshalLogs(decode(b, in.logs, codec)); err != nil {
 		b.Fatal(err)
 	}
-	if out.Traces, err = tu.UnmarshalTraces(decode(b, in.traces, withGzip)); err != nil {
+	if out.Traces, err = tu.UnmarshalTraces(decode(b, in.traces, codec)); err != nil {
 		b.Fatal(err)
 	}
-	encode(b, must(b)(mm.MarshalMetrics(out.Metrics)), withGzip)
-	encode(b, must(b)(lm.MarshalLogs(out.Logs)), withGzip)
-	encode(b, must(b)(tm.MarshalTraces(out.Traces)), withGzip)
+	encode(b, must(b)(mm.MarshalMetrics(out.Metrics)), codec)
+	encode(b, must(b)(lm.MarshalLogs(out.Logs)), codec)
+	encode(b, must(b)(tm.MarshalTraces(out.Traces)), codec)
 	return out
 }

@@ -28,6 +28,7 @@ type Sampler struct {
 	keepC    ruleCounters
 	defaultT tally
 	keepT    tally
+	scratch  []uint64 // prefetched dedup keys of one scope's log records
 }
 
 type rule struct {
@@ -117,7 +118,7 @@ func (s *Sampler) decide(it *item, now time.Time) bool {
 	// The default dedup is for events only: a repeated per-query metric
 	// point is not an exact duplicate in the sense users expect (and
 	// retries are the forwarder's business).
-	if dd.Window > 0 && (r != nil || it.isEvent) && s.dedup.seen(it.dedupHash(dd.KeyAttributes, salt), now, dd.Window) {
+	if dd.Window > 0 && (r != nil || it.isEvent) && s.dedup.seen(s.dedupKey(it, r, dd, salt), now, dd.Window) {
 		t.dropped[dropDedup]++
 		return false
 	}
@@ -138,6 +139,15 @@ func (s *Sampler) decide(it *item, now time.Time) bool {
 	}
 	t.kept++
 	return true
+}
+
+// dedupKey is the item's dedup hash, precomputed for the default path by
+// prefetchDedup when possible.
+func (s *Sampler) dedupKey(it *item, r *rule, dd Dedup, salt uint64) uint64 {
+	if r == nil && it.hasDedupKey {
+		return it.dedupKey
+	}
+	return it.dedupHash(dd.KeyAttributes, salt)
 }
 
 // protected reports whether always_keep covers the item.

@@ -36,19 +36,56 @@ func (s *Sampler) logs(b pipeline.Batch, now time.Time) {
 	b.Logs.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
 		it.res = newResource(rl.Resource())
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
+			prefetched := s.prefetchDedup(&it, sl.LogRecords())
+			i := 0
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				it.reset()
-				it.attrs, it.eventName, it.isEvent = lr.Attributes(), dbkey.EventName(lr), true
-				it.name = it.eventName
-				it.ts, it.body, it.traceID = lr.Timestamp(), lr.Body(), lr.TraceID()
-				it.isError = lr.SeverityNumber() >= plog.SeverityNumberError
-				it.queryLevel = dbkey.IsQueryLevelEvent(it.eventName)
+				logItem(&it, lr)
+				if prefetched && it.queryLevel {
+					it.dedupKey, it.hasDedupKey = s.scratch[i], true
+				}
+				i++
 				return !s.decide(&it, now)
 			})
 			return sl.LogRecords().Len() == 0
 		})
 		return rl.ScopeLogs().Len() == 0
 	})
+}
+
+func logItem(it *item, lr plog.LogRecord) {
+	it.reset()
+	it.attrs, it.eventName, it.isEvent = lr.Attributes(), dbkey.EventName(lr), true
+	it.name = it.eventName
+	it.ts, it.body, it.traceID = lr.Timestamp(), lr.Body(), lr.TraceID()
+	it.isError = lr.SeverityNumber() >= plog.SeverityNumberError
+	it.queryLevel = dbkey.IsQueryLevelEvent(it.eventName)
+}
+
+// prefetchDedup computes the default dedup keys of the query-level events
+// in lrs, then touches their table entries in a loop of loads alone, before
+// any decision is made. The table is larger than the CPU caches, so each
+// lookup is a memory access; issued back to back, independent of each
+// other, the CPU overlaps them, where one lookup per decision waits for
+// each in turn. Only the default path can know its key in advance, so this
+// runs only when no rules are configured.
+func (s *Sampler) prefetchDedup(it *item, lrs plog.LogRecordSlice) bool {
+	if len(s.rules) > 0 || s.cfg.Dedup.Window <= 0 {
+		return false
+	}
+	s.scratch = s.scratch[:0]
+	for _, lr := range lrs.All() {
+		logItem(it, lr)
+		var h uint64
+		if it.queryLevel {
+			h = it.dedupHash(s.cfg.Dedup.KeyAttributes, saltDefault)
+		}
+		s.scratch = append(s.scratch, h)
+	}
+	// A loop of loads alone, so that many are in flight at once.
+	for _, h := range s.scratch {
+		s.dedup.touch(h)
+	}
+	return true
 }
 
 func (s *Sampler) traces(b pipeline.Batch, now time.Time) {
