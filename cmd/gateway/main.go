@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/status"
 	"github.com/dbintel/dbintel/internal/telemetry"
 	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/otlpserver"
@@ -121,6 +122,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout ti
 	tel, err := telemetry.Start(cfg.Telemetry, reg, ready, log)
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
+	}
+	if cfg.Telemetry.StatusEndpoint != "" {
+		page := status.Handler(reg, status.Source{Version: version, Started: time.Now(), Stages: chain.StageNames(), Ready: ready})
+		if err := tel.Listen("status", cfg.Telemetry.StatusEndpoint, page); err != nil {
+			return errors.Join(err, tel.Shutdown(context.Background()), batcher.Shutdown(context.Background()), fwd.Shutdown(context.Background()))
+		}
 	}
 	if err := receiver.Start(ctx); err != nil {
 		return errors.Join(err, tel.Shutdown(context.Background()), fwd.Shutdown(context.Background()))

@@ -5,6 +5,7 @@ import (
 	"github.com/dbintel/dbintel/internal/telemetry"
 	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/scrape"
+	"github.com/dbintel/dbintel/pkg/scrape/mysql"
 	"github.com/dbintel/dbintel/pkg/scrape/postgres"
 )
 
@@ -12,6 +13,7 @@ import (
 type Config struct {
 	Scrape    scrape.Config    `yaml:"scrape"`
 	Postgres  postgres.Config  `yaml:"postgres"`
+	MySQL     mysql.Config     `yaml:"mysql"`
 	Forward   forward.Config   `yaml:"forward"`
 	Telemetry telemetry.Config `yaml:"telemetry"`
 }
@@ -26,9 +28,11 @@ func defaultConfig() Config {
 	tel.MetricsEndpoint = "127.0.0.1:8889"
 	tel.HealthEndpoint = "127.0.0.1:13134"
 	tel.PprofEndpoint = ""
+	tel.StatusEndpoint = "" // the status page is the gateway's
 	return Config{
 		Scrape:    scrape.DefaultConfig(),
 		Postgres:  postgres.DefaultConfig(),
+		MySQL:     mysql.DefaultConfig(),
 		Forward:   fwd,
 		Telemetry: tel,
 	}
@@ -39,8 +43,9 @@ func (c Config) Validate() error {
 	var p config.Problems
 	p.Merge("scrape", c.Scrape.Validate())
 	p.Merge("postgres", c.Postgres.Validate())
-	if !c.Postgres.Enabled() {
-		p.Add("", "no database to scrape: set postgres.dsn (e.g. ${env:DBINTEL_POSTGRES_DSN})")
+	p.Merge("mysql", c.MySQL.Validate())
+	if !c.Postgres.Enabled() && !c.MySQL.Enabled() {
+		p.Add("", "no database to scrape: set postgres.dsn or mysql.dsn (e.g. ${env:DBINTEL_POSTGRES_DSN}, ${env:DBINTEL_MYSQL_DSN})")
 	}
 	p.Merge("forward", c.Forward.Validate())
 	p.Merge("telemetry", c.Telemetry.Validate())

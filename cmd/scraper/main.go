@@ -21,6 +21,7 @@ import (
 	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
+	"github.com/dbintel/dbintel/pkg/scrape/mysql"
 	"github.com/dbintel/dbintel/pkg/scrape/postgres"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -94,19 +95,44 @@ type target struct {
 }
 
 func buildTargets(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger) ([]target, error) {
-	var targets []target
+	type collectorsFunc func() (scrape.Target, []scrape.Collector, func(), error)
+	var builders []collectorsFunc
 	if cfg.Postgres.Enabled() {
-		t, err := postgres.NewTarget(cfg.Postgres, cfg.Scrape.Labels)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: %w", err)
+		builders = append(builders, func() (scrape.Target, []scrape.Collector, func(), error) {
+			t, err := postgres.NewTarget(cfg.Postgres, cfg.Scrape.Labels)
+			if err != nil {
+				return t, nil, nil, fmt.Errorf("postgres: %w", err)
+			}
+			cols, closeConn, err := postgres.NewCollectors(cfg.Postgres, t, log, reg)
+			return t, cols, closeConn, err
+		})
+	}
+	if cfg.MySQL.Enabled() {
+		builders = append(builders, func() (scrape.Target, []scrape.Collector, func(), error) {
+			t, err := mysql.NewTarget(cfg.MySQL, cfg.Scrape.Labels)
+			if err != nil {
+				return t, nil, nil, fmt.Errorf("mysql: %w", err)
+			}
+			cols, closeConn, err := mysql.NewCollectors(cfg.MySQL, t, log, reg)
+			return t, cols, closeConn, err
+		})
+	}
+	var targets []target
+	closeAll := func() {
+		for _, t := range targets {
+			t.close()
 		}
-		cols, closeConn, err := postgres.NewCollectors(cfg.Postgres, t, log, reg)
+	}
+	for _, build := range builders {
+		t, cols, closeConn, err := build()
 		if err != nil {
+			closeAll()
 			return nil, err
 		}
 		sched, err := scrape.NewScheduler(cfg.Scrape, t, cols, next, log, reg)
 		if err != nil {
 			closeConn()
+			closeAll()
 			return nil, err
 		}
 		targets = append(targets, target{sched: sched, close: closeConn})

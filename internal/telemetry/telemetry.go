@@ -24,20 +24,23 @@ type Config struct {
 	MetricsEndpoint string `yaml:"metrics_endpoint"`
 	HealthEndpoint  string `yaml:"health_endpoint"`
 	PprofEndpoint   string `yaml:"pprof_endpoint"`
-	LogLevel        string `yaml:"log_level"`
-	LogFormat       string `yaml:"log_format"`
+	// StatusEndpoint serves the human status page (gateway only).
+	StatusEndpoint string `yaml:"status_endpoint"`
+	LogLevel       string `yaml:"log_level"`
+	LogFormat      string `yaml:"log_format"`
 }
 
 // DefaultConfig uses the conventional collector ports; pprof stays on
 // loopback because profiles reveal memory contents.
 func DefaultConfig() Config {
-	return Config{MetricsEndpoint: "0.0.0.0:8888", HealthEndpoint: "0.0.0.0:13133", PprofEndpoint: "127.0.0.1:1777", LogLevel: "info", LogFormat: "text"}
+	return Config{MetricsEndpoint: "0.0.0.0:8888", HealthEndpoint: "0.0.0.0:13133", PprofEndpoint: "127.0.0.1:1777", StatusEndpoint: "0.0.0.0:55679",
+		LogLevel: "info", LogFormat: "text"}
 }
 
 // Validate reports every problem with its YAML key.
 func (c Config) Validate() error {
 	var p config.Problems
-	for key, ep := range map[string]string{"metrics_endpoint": c.MetricsEndpoint, "health_endpoint": c.HealthEndpoint, "pprof_endpoint": c.PprofEndpoint} {
+	for key, ep := range map[string]string{"metrics_endpoint": c.MetricsEndpoint, "health_endpoint": c.HealthEndpoint, "pprof_endpoint": c.PprofEndpoint, "status_endpoint": c.StatusEndpoint} {
 		if ep == "" {
 			continue
 		}

@@ -27,6 +27,15 @@ func NewChain(reg prometheus.Registerer, next Consumer, stages ...NamedStage) *C
 	return &Chain{stages: stages, next: next, m: newChainMetrics(reg, stages)}
 }
 
+// StageNames lists the stages in the order they run.
+func (c *Chain) StageNames() []string {
+	names := make([]string, len(c.stages))
+	for i, s := range c.stages {
+		names[i] = s.Name
+	}
+	return names
+}
+
 // Consume runs every stage, then the next consumer. A stage error stops the
 // batch there and is returned unchanged (a refusal stays a refusal).
 func (c *Chain) Consume(ctx context.Context, b Batch) error {
@@ -48,8 +57,8 @@ func (c *Chain) Consume(ctx context.Context, b Batch) error {
 
 type stageMetrics struct {
 	in, out, dropped, added [3]prometheus.Counter
-	refused          prometheus.Counter
-	seconds          prometheus.Observer
+	refused                 prometheus.Counter
+	seconds                 prometheus.Observer
 }
 
 type chainMetrics struct{ stages []stageMetrics }
