@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -117,8 +118,8 @@ func (s *samples) sessionAttrs(a pcommon.Map, x session) {
 	if x.user != "" {
 		a.PutStr("user.name", x.user)
 	}
-	if x.host != "" {
-		a.PutStr("client.address", x.host)
+	if addr := clientAddress(x.host); addr != "" {
+		a.PutStr("client.address", addr)
 	}
 	if x.text != "" {
 		text, op := s.obfuscate(x.text)
@@ -143,4 +144,15 @@ func (s *samples) sessionAttrs(a pcommon.Map, x session) {
 		a.PutStr("mysql.blocking.lock.relation", x.lockRelation)
 		a.PutDouble("mysql.blocking.wait_duration", x.lockWaitS)
 	}
+}
+
+// clientAddress drops the port from a processlist host ("10.0.0.5:51512"):
+// it changes with every connection and says nothing about the client.
+func clientAddress(host string) string {
+	if i := strings.LastIndexByte(host, ':'); i > 0 && !strings.Contains(host[i+1:], "]") {
+		if h := strings.Trim(host[:i], "[]"); h != "" {
+			return h
+		}
+	}
+	return host
 }

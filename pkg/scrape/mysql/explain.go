@@ -125,8 +125,57 @@ func explainable(raw, op string) bool {
 	if i := strings.IndexByte(raw, ';'); i >= 0 && strings.TrimSpace(raw[i+1:]) != "" {
 		return false
 	}
-	first := strings.ToUpper(firstWord(raw))
-	return first == "SELECT" || first == "WITH"
+	switch strings.ToUpper(firstWord(raw)) {
+	case "SELECT":
+		return true
+	case "WITH": // MySQL 8 allows WITH ... UPDATE/DELETE
+		return mainVerb(raw) == "SELECT"
+	}
+	return false
+}
+
+// verbs are the keywords that start the main statement after a WITH list.
+var verbs = map[string]bool{"SELECT": true, "UPDATE": true, "DELETE": true, "INSERT": true, "REPLACE": true, "TABLE": true, "VALUES": true}
+
+// mainVerb returns the first statement keyword outside parentheses and
+// quotes after the leading WITH: the CTE bodies are all parenthesised.
+func mainVerb(s string) string {
+	depth := 0
+	var quote byte
+	word := strings.Builder{}
+	flush := func() string {
+		w := strings.ToUpper(word.String())
+		word.Reset()
+		if depth == 0 && w != "WITH" && verbs[w] {
+			return w
+		}
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if quote != 0 {
+			if c == quote {
+				quote = 0
+			}
+			continue
+		}
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' {
+			word.WriteByte(c)
+			continue
+		}
+		if v := flush(); v != "" { // before c can change the depth
+			return v
+		}
+		switch c {
+		case '\'', '"', '`':
+			quote = c
+		case '(':
+			depth++
+		case ')':
+			depth--
+		}
+	}
+	return flush()
 }
 
 // firstWord skips whitespace, comments and opening parentheses.

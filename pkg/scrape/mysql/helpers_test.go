@@ -144,3 +144,7 @@ func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
 }
 
 func errorsAs(err error, target **scrape.DisabledError) bool { return errors.As(err, target) }
+
+type nullString = sql.NullString
+
+func ns(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }

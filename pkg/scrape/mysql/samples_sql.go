@@ -75,9 +75,6 @@ func readSessions(ctx context.Context, conn *sql.Conn, info serverInfo) ([]sessi
 			s.elapsedS = psToS(timerPS)
 		}
 		s.waitType, s.waitEvent = splitWait(wait)
-		if i := strings.LastIndexByte(s.host, ':'); i > 0 {
-			s.host = s.host[:i] // the client's port changes with every connection
-		}
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {

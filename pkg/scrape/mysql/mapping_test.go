@@ -1,0 +1,240 @@
+package mysql
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/pkg/scrape"
+)
+
+func TestLockWaitsSQLByServer(t *testing.T) {
+	cases := []struct {
+		info serverInfo
+		want string
+	}{
+		{serverInfo{mariadb: true, version: 101114}, "information_schema.INNODB_LOCK_WAITS"},
+		{serverInfo{version: 80036}, "performance_schema.data_lock_waits"},
+		{serverInfo{version: 50744}, "information_schema.INNODB_LOCK_WAITS"},
+	}
+	for _, c := range cases {
+		if q := lockWaitsSQL(c.info); !strings.Contains(q, c.want) {
+			t.Errorf("%+v: query does not read %s", c.info, c.want)
+		}
+	}
+}
+
+// TestMySQL8LockWaitsMapping maps MySQL 8 rows (hand-written, see
+// testdata/README.md) to samples and one blocking event.
+func TestMySQL8LockWaitsMapping(t *testing.T) {
+	raw, err := os.ReadFile("testdata/mysql8_handwritten_lock_waits.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Sessions []struct {
+			ID                                                 int64
+			User, Host, DB, Command, State, Text, Digest, Wait string
+		}
+		LockWaits []struct {
+			Waiter, Blocker             int64
+			Mode, Type, Relation, Index string
+			WaitUS                      int64 `json:"wait_us"`
+		} `json:"lock_waits"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var sample []session
+	for _, s := range doc.Sessions {
+		x := session{id: s.ID, user: s.User, host: s.Host, db: s.DB, command: s.Command, state: s.State, text: s.Text, digest: s.Digest, elapsedS: 1.5}
+		x.waitType, x.waitEvent = splitWait(s.Wait)
+		sample = append(sample, x)
+	}
+	var waits []lockWait
+	for _, w := range doc.LockWaits {
+		waits = append(waits, lockWait{waiter: w.Waiter, blocker: w.Blocker, mode: w.Mode, typ: w.Type, relation: w.Relation, index: w.Index, waitUS: w.WaitUS})
+	}
+	applyLockWaits(sample, waits)
+	if sample[2].waitType != "lock" || len(sample[2].blockedBy) != 2 || sample[1].waitType != "lock" {
+		t.Fatalf("waits not applied: %+v", sample)
+	}
+
+	cfg := DefaultConfig()
+	s := newSamples(scrape.NewTarget("mysql", "db1", 3306, nil), nil, cfg, nil, newSelfMetrics(nil))
+	now := time.Unix(1_700_000_000, 0)
+	s.add(sample, now)
+	b := s.emit(withSystem(s.target, serverInfo{version: 80036}), nil, now)
+	bl := events(b.Logs, "db.server.blocking")
+	if len(bl) != 1 {
+		t.Fatalf("blocking events = %d", len(bl))
+	}
+	e := bl[0]
+	if got := attr(e, "mysql.blocking.chain").Slice().AsRaw(); len(got) != 3 || got[0] != int64(21) || got[1] != int64(22) || got[2] != int64(23) {
+		t.Errorf("chain = %v, want [21 22 23]", got)
+	}
+	if attr(e, "mysql.blocking.lock.relation").Str() != "test.acct (PRIMARY)" || attr(e, "mysql.blocking.lock.mode").Str() != "X,REC_NOT_GAP" {
+		t.Errorf("lock attrs: %v", e.Attributes().AsRaw())
+	}
+	if attr(e, "mysql.blocking.max_wait_duration").Double() != 1.5 || attr(e, "db.namespace").Str() != "test" {
+		t.Errorf("wait/namespace: %v", e.Attributes().AsRaw())
+	}
+	samples := events(b.Logs, "db.server.query_sample")
+	if len(samples) != 2 {
+		t.Fatalf("samples = %d, want 2 (the idle holder is no sample)", len(samples))
+	}
+	for _, lr := range samples {
+		txt := attr(lr, "db.query.text").Str()
+		if strings.Contains(txt, "carol") || !strings.Contains(txt, "?") {
+			t.Errorf("text not obfuscated: %q", txt)
+		}
+		if attr(lr, "client.address").Str() == "" || strings.Contains(attr(lr, "client.address").Str(), ":") {
+			t.Errorf("client.address must drop the port: %q", attr(lr, "client.address").Str())
+		}
+		if attr(lr, "db.query.duration").Double() != 1.5 || attr(lr, "db.query.id").Str() == "" {
+			t.Errorf("sample attrs: %v", lr.Attributes().AsRaw())
+		}
+	}
+	if v, _ := b.Logs.ResourceLogs().At(0).Resource().Attributes().Get("db.system.name"); v.Str() != "mysql" {
+		t.Errorf("db.system.name = %q", v.Str())
+	}
+	// One sample: every session counted once, as a gauge.
+	ps := points(b.Metrics, "mysql.sessions", "command", "Query", "wait_event_type", "lock")
+	if len(ps) != 1 || ps[0].value() != 2 || ps[0].metric.Type() != pmetric.MetricTypeGauge {
+		t.Errorf("mysql.sessions lock waiters = %v", ps)
+	}
+}
+
+func TestExplainable(t *testing.T) {
+	cases := []struct {
+		sql  string
+		want bool
+	}{
+		{"SELECT * FROM t WHERE a = 1", true},
+		{"  /* app */ select a FROM t", true},
+		{"(SELECT 1) UNION (SELECT 2)", true},
+		{"WITH x AS (SELECT 1 AS a) SELECT a FROM x", true},
+		{"SELECT * FROM t WHERE a = ?", false},    // placeholder: not complete
+		{"UPDATE t SET a = 1 WHERE b = 2", false}, // write
+		{"DELETE FROM t", false},                  // write
+		{"INSERT INTO t SELECT * FROM u", false},  // write
+		{"WITH x AS (SELECT 1 AS a) DELETE FROM t WHERE a IN (SELECT a FROM x)", false},
+		{"SELECT 1; DROP TABLE t", false}, // second statement
+		{"-- c\nSELECT 1;", true},
+		{"CALL p()", false},
+		{"WITH x AS (SELECT 1 AS a)SELECT(a) FROM x", true},
+		{"WITH `a(` AS (SELECT 1) UPDATE t SET v = 1", false},
+	}
+	obf := newSamples(scrape.Target{}, nil, DefaultConfig(), nil, newSelfMetrics(nil)).obf
+	for _, c := range cases {
+		_, op := obf.Obfuscate(c.sql)
+		if got := explainable(c.sql, op); got != c.want {
+			t.Errorf("explainable(%q) = %v (op %q), want %v", c.sql, got, op, c.want)
+		}
+	}
+}
+
+func TestEmitStatusMapping(t *testing.T) {
+	d := scrape.NewDeltas(100)
+	t0 := time.Unix(1_700_000_000, 0)
+	status := map[string]string{"Com_select": "10", "Handler_write": "5", "Threads_running": "3",
+		"Innodb_buffer_pool_pages_data": "100", "Innodb_buffer_pool_pages_dirty": "10",
+		"Innodb_buffer_pool_bytes_data": "1600", "Innodb_buffer_pool_bytes_dirty": "160", "Uptime": "100"}
+	mb := scrape.NewMetricsBuilder(scrape.Target{}, scopeName)
+	emitStatus(mb, d, status, 1<<20, t0)
+	md := mb.Metrics()
+	if len(points(md, "mysql.commands")) != 0 {
+		t.Error("first value of a counter must be a baseline")
+	}
+	if p := points(md, "mysql.buffer_pool.data_pages", "status", "clean"); len(p) != 1 || p[0].value() != 90 {
+		t.Errorf("clean pages = %v", p)
+	}
+	if p := points(md, "mysql.buffer_pool.usage", "status", "clean"); len(p) != 1 || p[0].value() != 1440 {
+		t.Errorf("clean bytes = %v", p)
+	}
+	status["Com_select"], status["Uptime"] = "25", "5" // Uptime went down: restarted
+	mb = scrape.NewMetricsBuilder(scrape.Target{}, scopeName)
+	emitStatus(mb, d, status, 1<<20, t0.Add(10*time.Second))
+	md = mb.Metrics()
+	p := points(md, "mysql.commands", "command", "select")
+	if len(p) != 1 || p[0].value() != 15 || !p[0].dp.StartTimestamp().AsTime().Equal(t0) {
+		t.Fatalf("select delta = %v", p)
+	}
+	if len(points(md, "mysql.uptime")) != 0 {
+		t.Error("a counter that went down (restart) must re-baseline, not go negative")
+	}
+	if p := points(md, "mysql.threads", "kind", "running"); len(p) != 1 || p[0].value() != 3 {
+		t.Errorf("threads running = %v", p)
+	}
+	if len(points(md, "mysql.row_operations")) != 0 {
+		t.Error("a status variable the server lacks must be left out")
+	}
+}
+
+func TestParseHelpers(t *testing.T) {
+	for in, want := range map[string]int{"10.11.14-MariaDB-0+deb12u2": 101114, "8.0.36": 80036, "8.4.0-commercial": 80400, "5.7": 50700} {
+		if got := parseVersion(in); got != want {
+			t.Errorf("parseVersion(%q) = %d, want %d", in, got, want)
+		}
+	}
+	if typ, ev := splitWait("wait/io/table/sql/handler"); typ != "io" || ev != "table/sql/handler" {
+		t.Errorf("splitWait = %q %q", typ, ev)
+	}
+	r := parseReplicaRow([]string{"Replica_IO_Running", "Replica_SQL_Running", "Seconds_Behind_Source", "SQL_Delay", "Channel_Name"},
+		[]nullString{ns("Yes"), ns("No"), {}, ns("30"), ns("c1")})
+	if !r.ioRun || r.sqlRunning || r.behind != nil || r.sqlDelay != 30 || r.channel != "c1" {
+		t.Errorf("replica row = %+v", r)
+	}
+	r = parseReplicaRow([]string{"Slave_IO_Running", "Seconds_Behind_Master"}, []nullString{ns("Yes"), ns("12")})
+	if !r.ioRun || r.behind == nil || *r.behind != 12 {
+		t.Errorf("old-name replica row = %+v", r)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if DefaultConfig().Enabled() {
+		t.Error("no DSN must mean off")
+	}
+	bad := DefaultConfig()
+	bad.DSN = config.Secret("user:secretpw@tcp(db:3306)/?badparam=%zz")
+	bad.QueryTimeout = 20 * time.Second
+	bad.QueryStats.TopN = 0
+	bad.Samples.EmitInterval = time.Millisecond
+	bad.Explain.Enabled = true
+	bad.Explain.MaxPerQueryPerHour = 0
+	err := bad.Validate()
+	if err == nil {
+		t.Fatal("want problems")
+	}
+	for _, k := range []string{"dsn", "query_timeout", "query_stats.top_n", "samples.emit_interval", "explain.max_per_query_per_hour"} {
+		if !strings.Contains(err.Error(), k) {
+			t.Errorf("missing problem for %s in %v", k, err)
+		}
+	}
+	if strings.Contains(err.Error(), "secretpw") {
+		t.Error("a DSN problem must not echo the password")
+	}
+}
+
+func TestNewTargetFromDSN(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DSN = config.Secret("scraper:pw@tcp(db.example:3307)/")
+	tg, err := NewTarget(cfg, map[string]string{"env": "prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.Address != "db.example" || tg.Port != 3307 || tg.System != "mysql" || tg.InstanceID == "" {
+		t.Fatalf("target = %+v", tg)
+	}
+	if got := withSystem(tg, serverInfo{mariadb: true}); got.System != "mariadb" || got.InstanceID != tg.InstanceID {
+		t.Fatalf("withSystem changed identity: %+v", got)
+	}
+}
