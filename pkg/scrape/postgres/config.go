@@ -31,7 +31,8 @@ func DefaultConfig() Config {
 		CollectionInterval: 10 * time.Second,
 		QueryTimeout:       5 * time.Second,
 		QueryStats: QueryStatsConfig{Enabled: true, CollectionInterval: 60 * time.Second, TopN: 200,
-			MaxStatements: 20000, TextCacheSize: 5000},
+			MaxStatements: 20000, TextCacheSize: 5000,
+			Explain: ExplainConfig{TopN: 5, PerQueryPerHour: 1, ErrorTTL: time.Hour}},
 		Databases: DatabasesConfig{MaxConnections: 2, MaxTables: 200},
 		Sessions:  SessionsConfig{Enabled: true, SampleInterval: time.Second, EmitInterval: 10 * time.Second, MaxSamples: 1000},
 		Plans:     PlansConfig{CollectionInterval: 10 * time.Second, MaxPlans: 100},
@@ -85,7 +86,8 @@ type QueryStatsConfig struct {
 	// MaxStatements bounds the entries whose counters are remembered.
 	MaxStatements int `yaml:"max_statements"`
 	// TextCacheSize bounds the obfuscated query texts kept in memory.
-	TextCacheSize int `yaml:"text_cache_size"`
+	TextCacheSize int           `yaml:"text_cache_size"`
+	Explain       ExplainConfig `yaml:"explain"`
 }
 
 func (c QueryStatsConfig) validate(p *config.Problems, prefix string) {
@@ -104,6 +106,7 @@ func (c QueryStatsConfig) validate(p *config.Problems, prefix string) {
 	if c.TextCacheSize < c.TopN {
 		p.Add(config.Join(prefix, "text_cache_size"), "must be at least top_n (%d)", c.TopN)
 	}
+	c.Explain.validate(p, config.Join(prefix, "explain"))
 }
 
 // SessionsConfig is `postgres.sessions`: active session history.
@@ -197,5 +200,32 @@ func (c PlansConfig) validate(p *config.Problems, prefix string) {
 	}
 	if c.MaxPlans < 1 {
 		p.Add(config.Join(prefix, "max_plans"), "must be at least 1")
+	}
+}
+
+// ExplainConfig is `postgres.query_stats.explain`: opt-in EXPLAIN (never
+// ANALYZE) of the slowest statements of each query-stats interval.
+type ExplainConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// TopN statements per interval are candidates.
+	TopN int `yaml:"top_n"`
+	// PerQueryPerHour bounds the EXPLAINs of one statement.
+	PerQueryPerHour int `yaml:"per_query_per_hour"`
+	// ErrorTTL is how long a statement whose EXPLAIN failed is left alone.
+	ErrorTTL time.Duration `yaml:"error_ttl"`
+}
+
+func (c ExplainConfig) validate(p *config.Problems, prefix string) {
+	if !c.Enabled {
+		return
+	}
+	if c.TopN < 1 {
+		p.Add(config.Join(prefix, "top_n"), "must be at least 1")
+	}
+	if c.PerQueryPerHour < 1 {
+		p.Add(config.Join(prefix, "per_query_per_hour"), "must be at least 1")
+	}
+	if c.ErrorTTL < time.Minute {
+		p.Add(config.Join(prefix, "error_ttl"), "must be at least 1m")
 	}
 }

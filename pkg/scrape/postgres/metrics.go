@@ -8,14 +8,16 @@ import (
 
 // pgMetrics are the PostgreSQL collectors' own self-metrics.
 type pgMetrics struct {
-	dealloc      prometheus.Counter
-	resets       prometheus.Counter
-	tracked      prometheus.Gauge
-	dropped      prometheus.Counter
-	textEvicted  prometheus.Counter
-	hidden       prometheus.Gauge
-	sessDropped  prometheus.Counter
-	plansDropped prometheus.Counter
+	dealloc        prometheus.Counter
+	resets         prometheus.Counter
+	tracked        prometheus.Gauge
+	dropped        prometheus.Counter
+	textEvicted    prometheus.Counter
+	hidden         prometheus.Gauge
+	sessDropped    prometheus.Counter
+	plansDropped   prometheus.Counter
+	explainFailed  prometheus.Counter
+	explainSkipped prometheus.Counter
 }
 
 func newPGMetrics(reg prometheus.Registerer) *pgMetrics {
@@ -36,8 +38,14 @@ func newPGMetrics(reg prometheus.Registerer) *pgMetrics {
 			Help: "Session samples or session series not kept because an emission window was full (sessions.max_samples)."}),
 		plansDropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "plans_dropped_total",
 			Help: "auto_explain plans not sent: over plans.max_plans per interval, or not JSON."}),
+		explainFailed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "explain_failures_total",
+			Help: "Opt-in EXPLAINs that failed (the statement is not retried for explain.error_ttl)."}),
+		explainSkipped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "scrape_postgres", Name: "explain_skipped_total",
+			Help: "Candidate statements not explained because they are not a plain SELECT/WITH."}),
 	}
 	if reg != nil {
+		m.explainFailed = scrape.RegisterOrGet(reg, m.explainFailed)
+		m.explainSkipped = scrape.RegisterOrGet(reg, m.explainSkipped)
 		m.plansDropped = scrape.RegisterOrGet(reg, m.plansDropped)
 		m.sessDropped = scrape.RegisterOrGet(reg, m.sessDropped)
 		m.dealloc = scrape.RegisterOrGet(reg, m.dealloc)

@@ -38,6 +38,7 @@ type queryStats struct {
 	obf     *sqlobfuscate.Obfuscator
 	tracker *stmtTracker
 	texts   *lru.Cache[stmtKey, stmtText]
+	explain *explainer // nil unless query_stats.explain.enabled
 
 	lastAt      time.Time
 	lastReset   time.Time
@@ -49,6 +50,9 @@ func newQueryStats(target scrape.Target, conn *Conn, cfg QueryStatsConfig, log *
 	q := &queryStats{target: target, conn: conn, cfg: cfg, log: log, m: m,
 		obf: sqlobfuscate.New("postgresql"), tracker: newStmtTracker(cfg.MaxStatements)}
 	q.texts, _ = lru.NewWithEvict(cfg.TextCacheSize, func(stmtKey, stmtText) { m.textEvicted.Inc() })
+	if cfg.Explain.Enabled {
+		q.explain = newExplainer(cfg.Explain)
+	}
 	return q
 }
 
@@ -58,6 +62,7 @@ func (q *queryStats) NeedsBaseline() bool     { return true }
 
 func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
 	var deltas, top []stmtDelta
+	var plans []explained
 	var baseline bool
 	err := q.conn.Do(ctx, func(ctx context.Context, conn *pgx.Conn, version int) error {
 		dealloc, resetAt, err := readInfo(ctx, conn, version)
@@ -108,6 +113,9 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 		if err := q.fetchTexts(ctx, conn, version, missing); err != nil {
 			q.log.Debug("query text fetch failed", "error", err)
 		}
+		if q.explain != nil {
+			plans = q.explainTop(ctx, conn, version, top, now)
+		}
 		return nil
 	})
 	start := q.lastAt
@@ -118,7 +126,9 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 	if baseline {
 		return pipeline.NewBatch(), nil
 	}
-	return q.emit(deltas, top, start, now), nil
+	b := q.emit(deltas, top, start, now)
+	q.emitPlans(b, plans, now)
+	return b, nil
 }
 
 func (q *queryStats) fetchTexts(ctx context.Context, conn *pgx.Conn, version int, keys []stmtKey) error {

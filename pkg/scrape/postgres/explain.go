@@ -1,0 +1,147 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// explainer runs opt-in EXPLAIN (FORMAT JSON) — never ANALYZE, so the
+// statement is planned, not executed — for the slowest statements of an
+// interval. Texts from pg_stat_statements have $n parameters, so the plan
+// is a generic one: GENERIC_PLAN on 16+, PREPARE with
+// plan_cache_mode=force_generic_plan and NULL arguments before. Every
+// attempt runs in a READ ONLY transaction that is rolled back, under the
+// session's statement_timeout; each statement gets at most PerHour
+// attempts an hour, and a failing one is not retried for ErrorTTL.
+type explainer struct {
+	cfg      ExplainConfig
+	attempts *lru.Cache[stmtKey, []time.Time]
+	failed   *lru.Cache[stmtKey, time.Time]
+}
+
+// explainCacheSize bounds the per-statement budget and error memory.
+const explainCacheSize = 5000
+
+func newExplainer(cfg ExplainConfig) *explainer {
+	e := &explainer{cfg: cfg}
+	e.attempts, _ = lru.New[stmtKey, []time.Time](explainCacheSize)
+	e.failed, _ = lru.New[stmtKey, time.Time](explainCacheSize)
+	return e
+}
+
+var (
+	paramRe    = regexp.MustCompile(`\$(\d+)`)
+	readOnlyRe = regexp.MustCompile(`(?is)^\s*(select|with)\b`)
+	writeRe    = regexp.MustCompile(`(?i)\b(insert|update|delete|merge|into|for\s+update|for\s+share|for\s+no\s+key|for\s+key)\b`)
+)
+
+// explainable reports whether text is a plain read: SELECT or WITH, and no
+// data-modifying CTE, SELECT INTO or row-locking clause.
+func explainable(text string) bool {
+	return readOnlyRe.MatchString(text) && !writeRe.MatchString(text) && !strings.Contains(text, ";")
+}
+
+// allow applies the error cache and the hourly budget.
+func (e *explainer) allow(k stmtKey, now time.Time) bool {
+	if until, ok := e.failed.Get(k); ok && now.Before(until) {
+		return false
+	}
+	var recent []time.Time
+	if ts, ok := e.attempts.Get(k); ok {
+		for _, t := range ts {
+			if now.Sub(t) < time.Hour {
+				recent = append(recent, t)
+			}
+		}
+	}
+	if len(recent) >= e.cfg.PerQueryPerHour {
+		return false
+	}
+	e.attempts.Add(k, append(recent, now))
+	return true
+}
+
+// explain returns the JSON plan of text (the first element of EXPLAIN's
+// JSON array).
+func (e *explainer) explain(ctx context.Context, conn *pgx.Conn, version int, k stmtKey, text string, now time.Time) ([]byte, error) {
+	plan, err := explainTx(ctx, conn, version, text)
+	if err != nil {
+		e.failed.Add(k, now.Add(e.cfg.ErrorTTL))
+		return nil, err
+	}
+	return plan, nil
+}
+
+func explainTx(ctx context.Context, conn *pgx.Conn, version int, text string) (plan []byte, err error) {
+	// BEGIN/ROLLBACK carry the marker too: pg_stat_statements tracks them.
+	if _, err := conn.Exec(ctx, ownMarker+"BEGIN READ ONLY", pgx.QueryExecModeSimpleProtocol); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if _, rbErr := conn.Exec(context.WithoutCancel(ctx), ownMarker+"ROLLBACK", pgx.QueryExecModeSimpleProtocol); rbErr != nil && err == nil {
+			err = rbErr
+		}
+	}()
+	tx := conn
+	nParams := 0
+	for _, m := range paramRe.FindAllStringSubmatch(text, -1) {
+		n, _ := strconv.Atoi(m[1])
+		nParams = max(nParams, n)
+	}
+	var out []byte
+	// Simple protocol: the text goes to the server as written, and pgx
+	// does not prepare (and cache) the EXPLAIN itself.
+	mode := pgx.QueryExecModeSimpleProtocol
+	switch {
+	case nParams == 0:
+		err = tx.QueryRow(ctx, ownMarker+"EXPLAIN (FORMAT JSON) "+text, mode).Scan(&out)
+	case version >= 160000:
+		err = tx.QueryRow(ctx, ownMarker+"EXPLAIN (FORMAT JSON, GENERIC_PLAN) "+text, mode).Scan(&out)
+	default:
+		out, err = explainPrepared(ctx, tx, text, nParams)
+	}
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			return nil, fmt.Errorf("explain: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
+		}
+		return nil, fmt.Errorf("explain: %w", err)
+	}
+	return unwrapExplain(out)
+}
+
+// explainPrepared is the pre-16 generic plan: a prepared statement forced
+// to its generic plan, explained with NULL arguments. Statements whose
+// parameter types cannot be inferred fail here, and are cached as failed.
+func explainPrepared(ctx context.Context, tx *pgx.Conn, text string, n int) ([]byte, error) {
+	if _, err := tx.Exec(ctx, ownMarker+"SET LOCAL plan_cache_mode = force_generic_plan", pgx.QueryExecModeSimpleProtocol); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, ownMarker+"PREPARE dbintel_explain AS "+text, pgx.QueryExecModeSimpleProtocol); err != nil {
+		return nil, err
+	}
+	args := strings.TrimSuffix(strings.Repeat("NULL, ", n), ", ")
+	var out []byte
+	err := tx.QueryRow(ctx, ownMarker+"EXPLAIN (FORMAT JSON) EXECUTE dbintel_explain("+args+")", pgx.QueryExecModeSimpleProtocol).Scan(&out)
+	// A prepared statement outlives the transaction: always drop it.
+	tx.Exec(context.WithoutCancel(ctx), ownMarker+"DEALLOCATE dbintel_explain", pgx.QueryExecModeSimpleProtocol)
+	return out, err
+}
+
+// unwrapExplain turns EXPLAIN's `[ {"Plan": ...} ]` into `{"Plan": ...}`.
+func unwrapExplain(out []byte) ([]byte, error) {
+	s := strings.TrimSpace(string(out))
+	if !strings.HasPrefix(s, "[") || !strings.HasSuffix(s, "]") {
+		return nil, errors.New("explain: unexpected output")
+	}
+	return []byte(strings.TrimSpace(s[1 : len(s)-1])), nil
+}

@@ -1,0 +1,87 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/scrape"
+)
+
+// explained is one plan obtained by EXPLAIN.
+type explained struct {
+	d    stmtDelta
+	plan []byte
+}
+
+// explainTop explains the slowest statements that are within budget. Raw
+// texts are fetched for these few only; they never leave this function.
+func (q *queryStats) explainTop(ctx context.Context, conn *pgx.Conn, version int, top []stmtDelta, now time.Time) []explained {
+	var cand []stmtDelta
+	for _, d := range top {
+		if len(cand) == q.explain.cfg.TopN {
+			break
+		}
+		if t, _ := q.texts.Peek(d.key); t.own || !q.explain.allow(d.key, now) {
+			continue
+		}
+		cand = append(cand, d)
+	}
+	if len(cand) == 0 {
+		return nil
+	}
+	keys := make([]stmtKey, len(cand))
+	for i, d := range cand {
+		keys[i] = d.key
+	}
+	raw, err := readTexts(ctx, conn, version, keys)
+	if err != nil {
+		q.log.Debug("explain: text fetch failed", "error", err)
+		return nil
+	}
+	var out []explained
+	for _, d := range cand {
+		text, ok := raw[d.key]
+		if !ok || !explainable(text) {
+			q.m.explainSkipped.Inc()
+			continue
+		}
+		plan, err := q.explain.explain(ctx, conn, version, d.key, text, now)
+		if err != nil {
+			q.m.explainFailed.Inc()
+			q.log.Debug("explain failed; not retried for error_ttl", "db.query.id", d.key.queryid, "error", err)
+			continue
+		}
+		out = append(out, explained{d: d, plan: plan})
+	}
+	return out
+}
+
+// emitPlans adds db.server.query_plan events (source explain) to b.
+func (q *queryStats) emitPlans(b pipeline.Batch, plans []explained, now time.Time) {
+	if len(plans) == 0 {
+		return
+	}
+	lb := scrape.NewLogsBuilder(q.target, scopeName)
+	for _, p := range plans {
+		masked, _, _, err := maskPlan(p.plan, q.obf)
+		if err != nil {
+			q.m.explainFailed.Inc()
+			continue
+		}
+		lr := lb.Event(p.d.datname, "db.server.query_plan", now)
+		lr.Body().SetStr(string(masked))
+		a := lr.Attributes()
+		a.PutStr("db.query.plan.source", "explain")
+		a.PutStr("db.query.id", strconv.FormatInt(p.d.key.queryid, 10))
+		if t, ok := q.texts.Peek(p.d.key); ok && t.text != "" {
+			a.PutStr("db.query.text", t.text)
+			a.PutStr("db.operation.name", t.op)
+		}
+		a.PutStr("user.name", p.d.rolname)
+	}
+	lb.Logs().ResourceLogs().MoveAndAppendTo(b.Logs.ResourceLogs())
+}
