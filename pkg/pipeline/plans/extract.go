@@ -67,19 +67,21 @@ func sortedStrings(set [][]byte) []string {
 }
 
 var (
-	errTooLarge   = errors.New("plan exceeds max_plan_bytes")
-	errNotAPlan   = errors.New("JSON holds no PostgreSQL or MySQL plan")
-	wrapperMarker = []byte("plan:")
+	errTooLarge = errors.New("plan exceeds max_plan_bytes")
+	errNotAPlan = errors.New("JSON holds no PostgreSQL or MySQL plan")
 )
 
 // extract parses one plan in a single pass. data is the body as received:
 // bare EXPLAIN JSON (PostgreSQL array or object, MySQL/MariaDB object), an
 // auto_explain message ("duration: 1.2 ms  plan:\n{...}", possibly behind
-// a log line prefix), or a PostgreSQL jsonlog line whose "message" holds
-// such a message.
+// a stderr log line prefix), or a whole PostgreSQL jsonlog or csvlog line
+// whose message holds such a message.
 func extract(data []byte, lim limits) (*summary, error) {
 	if len(data) > lim.maxBytes {
 		return nil, errTooLarge
+	}
+	if msg, ok := csvMessage(data); ok {
+		return extract(msg, lim)
 	}
 	data = unwrap(data)
 	l := &lexer{data: data, maxDepth: lim.maxDepth}
@@ -139,21 +141,6 @@ func extract(data []byte, lim limits) (*summary, error) {
 		return nil, errNotAPlan
 	}
 	return s, nil
-}
-
-// unwrap strips auto_explain's text prefix: "<log line prefix> duration:
-// 0.05 ms  plan:\n{". Only a body that does not already start with JSON is
-// searched, so a plan whose text mentions "plan:" is left alone.
-func unwrap(data []byte) []byte {
-	t := bytes.TrimLeft(data, " \t\r\n")
-	if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-		return t
-	}
-	i := bytes.Index(data, wrapperMarker)
-	if i < 0 {
-		return data
-	}
-	return bytes.TrimLeft(data[i+len(wrapperMarker):], " \t\r\n")
 }
 
 // fnv64 is FNV-1a, inlined so hashing a node costs no allocation.

@@ -3,6 +3,7 @@ package plans
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -32,6 +33,15 @@ func TestPostgreSQLTestdata(t *testing.T) {
 			a := annotate(t, string(readTestdata(t, name)))
 			checkPG(t, a, pgReference(t, pgPlanOf(t, name)))
 		})
+	}
+	// The same auto_explain entry as written to csvlog and stderr reads
+	// exactly like the jsonlog one.
+	want := annotate(t, string(readTestdata(t, "pg_auto_explain.jsonlog"))).AsRaw()
+	for _, name := range []string{"pg_auto_explain.csvlog", "pg_auto_explain.stderr"} {
+		got := annotate(t, string(readTestdata(t, name))).AsRaw()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %v\nwant %v", name, got, want)
+		}
 	}
 	// What the captured plans are known to say, beyond the reference.
 	spill := annotate(t, string(readTestdata(t, "pg_analyze_buffers_spill.json"))).AsRaw()

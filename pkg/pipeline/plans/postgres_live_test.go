@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,7 +82,7 @@ func explainPG(t *testing.T, c *pgx.Conn, settings, options, query string) []byt
 }
 
 func TestPostgreSQLPlans(t *testing.T) {
-	srv := pgtest.Start(t, pgtest.WithSetting("log_destination", "'stderr,jsonlog'"))
+	srv := pgtest.Start(t, pgtest.WithSetting("log_destination", "'stderr,csvlog,jsonlog'"))
 	srv.Exec(t, pgSchema)
 	srv.Exec(t, "VACUUM ANALYZE")
 	c := srv.Conn(t)
@@ -184,15 +186,79 @@ func testAutoExplain(t *testing.T, srv *pgtest.Server, c *pgx.Conn) {
 		t.Fatalf("auto_explain plan without ANALYZE figures: %s", plan)
 	}
 	// The whole jsonlog line (as a file receiver sends it), the bare message
-	// (as a log parser extracts it) and the JSON alone give the same result.
+	// (as a log parser extracts it), the csvlog record, the stderr entry and
+	// the JSON alone give the same result.
 	whole := annotate(t, string(line))
 	checkPG(t, whole, ref)
-	msg := annotate(t, entry.Message)
-	bare := annotate(t, plan)
-	if whole.AsRaw()[attrHash] != msg.AsRaw()[attrHash] || msg.AsRaw()[attrHash] != bare.AsRaw()[attrHash] {
-		t.Fatalf("hash differs between jsonlog line, message and bare plan")
+	csvRec := findCSVRecord(t, filepath.Join(srv.LogDir(), "postgresql.csv"), "GROUP BY c.region")
+	stderrEntry := findStderrEntry(t, filepath.Join(srv.LogDir(), "postgresql.log"), "GROUP BY c.region")
+	for name, body := range map[string]string{"message": entry.Message, "bare": plan, "csvlog": csvRec, "stderr": stderrEntry} {
+		if got := annotate(t, body).AsRaw()[attrHash]; got != whole.AsRaw()[attrHash] {
+			t.Errorf("%s: hash %v, jsonlog line hash %v\n%s", name, got, whole.AsRaw()[attrHash], body)
+		}
 	}
 	saveTestdata(t, "pg_auto_explain.jsonlog", line)
+	saveTestdata(t, "pg_auto_explain.csvlog", []byte(csvRec))
+	saveTestdata(t, "pg_auto_explain.stderr", []byte(stderrEntry))
+}
+
+// findCSVRecord returns the raw text of the last csvlog record holding an
+// auto_explain plan that mentions marker.
+func findCSVRecord(t *testing.T, path, marker string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	var found string
+	for start := int64(0); ; start = r.InputOffset() {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg := rec[13]; strings.Contains(msg, "plan:") && strings.Contains(msg, marker) {
+			found = string(data[start:r.InputOffset()])
+		}
+	}
+	if found == "" {
+		t.Fatal("no auto_explain record in the csvlog file")
+	}
+	return found
+}
+
+// findStderrEntry returns the last stderr log entry (first line plus its
+// tab-indented continuation lines) holding a plan that mentions marker.
+func findStderrEntry(t *testing.T, path, marker string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found string
+	var cur []string
+	flush := func() {
+		if e := strings.Join(cur, "\n"); strings.Contains(e, "plan:") && strings.Contains(e, marker) {
+			found = e
+		}
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "\t") {
+			cur = append(cur, l)
+			continue
+		}
+		flush()
+		cur = []string{l}
+	}
+	flush()
+	if found == "" {
+		t.Fatal("no auto_explain entry in the stderr log file")
+	}
+	return found
 }
 
 // findLogLine returns the last auto_explain line of a log file that
