@@ -52,6 +52,10 @@ func gatewayEnv(t *testing.T, be *fakebackend.Backend, protocol string, extra ma
 		"DBINTEL_FORWARD_PROTOCOL": protocol,
 		"NEW_RELIC_LICENSE_KEY":    "fault-suite-key",
 		"DBINTEL_LOG_LEVEL":        "info",
+		// deploy/gateway.yaml reads ${env:DBINTEL_PPROF_ENDPOINT:-127.0.0.1:1777},
+		// so the harness's empty value still binds 1777 and parallel gateways
+		// collide: give each its own port.
+		"DBINTEL_PPROF_ENDPOINT": harness.FreeAddr(t),
 	}
 	if protocol == "http" {
 		env["DBINTEL_FORWARD_ENDPOINT"] = be.HTTPURL()

@@ -1,0 +1,170 @@
+package faults
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dbintel/dbintel/test/fakebackend"
+	"github.com/dbintel/dbintel/test/harness"
+)
+
+// load runs s in the background until the returned stop is called; stop
+// waits for the senders to finish their current attempt.
+func load(s *harness.LogSender, workers, batch int) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx, workers, batch, 50*time.Millisecond) }()
+	return func() { cancel(); <-done }
+}
+
+// TestBackendDown: the backend refuses connections for a while under load
+// (issue: 30 s; here 4 s), then returns: nothing acknowledged is lost and
+// the backlog drains. deploy/gateway.yaml as shipped (in-memory queue,
+// default backoff).
+func TestBackendDown(t *testing.T) {
+	t.Parallel()
+	be := fakebackend.Start(t)
+	g := startGateway(t, gatewayEnv(t, be, "grpc", nil), "")
+	s := harness.NewLogSender(t, g.GRPC)
+
+	stop := load(s, 2, 20)
+	time.Sleep(time.Second)
+	be.SetDown(true)
+	time.Sleep(4 * time.Second)
+	queued := harness.ScrapeMetrics(t, g.Metrics).Sum("dbintel_forward_queue_items")
+	be.SetDown(false)
+	time.Sleep(time.Second)
+	stop()
+	t.Logf("sender: %s; queued at the end of the outage: %v", s.Stats(), queued)
+	if queued == 0 {
+		t.Error("nothing was queued during the outage: the backend was not really down")
+	}
+
+	requireNoLoss(t, waitDelivered(t, be, s.Acked(), deliveryTimeout))
+	waitQueueEmpty(t, g)
+	checkBalance(t, g)
+}
+
+// TestKillDuringOutage: with the durable queue, kill -9 the gateway while
+// the backend is down and senders are busy, restart it on the same queue
+// directory, bring the backend back: every acknowledged id arrives;
+// duplicates are bounded by the batches in flight at the kill.
+func TestKillDuringOutage(t *testing.T) {
+	t.Parallel()
+	be := fakebackend.Start(t)
+	env := gatewayEnv(t, be, "grpc", map[string]string{"DBINTEL_QUEUE_DIR": t.TempDir()})
+	config := writeConfig(t, fastRetry...)
+	g := startGateway(t, env, config)
+	s := harness.NewLogSender(t, g.GRPC)
+
+	stop := load(s, 2, 20)
+	time.Sleep(time.Second)
+	be.SetDown(true)
+	time.Sleep(2 * time.Second)
+	m := harness.ScrapeMetrics(t, g.Metrics)
+	queuedAtKill, workers := m.Sum("dbintel_forward_queue_items"), 4
+	g.Kill()
+	ackedAtKill := len(s.Acked())
+	// The senders keep retrying against the dead address meanwhile.
+	time.Sleep(500 * time.Millisecond)
+	g = startGateway(t, env, config)
+	recovered := harness.ScrapeMetrics(t, g.Metrics).Sum("dbintel_forward_items_recovered_total")
+	time.Sleep(time.Second)
+	be.SetDown(false)
+	time.Sleep(time.Second)
+	stop()
+	t.Logf("sender: %s; queued at the kill %v, acknowledged at the kill %d, recovered after restart %v", s.Stats(), queuedAtKill, ackedAtKill, recovered)
+	if recovered < queuedAtKill {
+		t.Errorf("recovered %v items from disk, but %v were queued just before the kill", recovered, queuedAtKill)
+	}
+
+	d := waitDelivered(t, be, s.Acked(), deliveryTimeout)
+	requireNoLoss(t, d)
+	// The backend was down at the kill, so no batch was in flight to it;
+	// at-least-once allows one batch per worker (at most the largest
+	// request seen) to be resent.
+	if limit := workers * maxRequestItems(be); d.Duplicates > limit {
+		t.Errorf("%d duplicates, more than %d workers x the largest request (%d items)", d.Duplicates, workers, limit)
+	}
+	waitQueueEmpty(t, g)
+	checkBalance(t, g)
+}
+
+// TestSigtermBackendDown: SIGTERM while the backend is down exits within
+// the shutdown deadline with the data on disk; a restart delivers it.
+func TestSigtermBackendDown(t *testing.T) {
+	t.Parallel()
+	be := fakebackend.Start(t)
+	dir := t.TempDir()
+	env := gatewayEnv(t, be, "grpc", map[string]string{"DBINTEL_QUEUE_DIR": dir})
+	config := writeConfig(t, fastRetry...)
+	g := startGateway(t, env, config)
+	be.SetDown(true)
+	s := harness.NewLogSender(t, g.GRPC)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	s.Run(ctx, 2, 50, 20*time.Millisecond)
+	cancel()
+	acked := s.Acked()
+
+	start := time.Now()
+	// The deadline is --shutdown-timeout; a second more covers process exit.
+	if err := g.Stop(shutdownTimeout + time.Second); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+	took := time.Since(start)
+	t.Logf("sender: %s; exit %s after SIGTERM (deadline %s)", s.Stats(), took, shutdownTimeout)
+	if n := diskBytes(t, dir); n == 0 {
+		t.Errorf("queue dir %s holds no segment data after a stop with %d unsent records", dir, len(acked))
+	}
+
+	be.SetDown(false)
+	g = startGateway(t, env, config)
+	requireNoLoss(t, waitDelivered(t, be, acked, deliveryTimeout))
+	waitQueueEmpty(t, g)
+	m := checkBalance(t, g)
+	if got := m.Sum("dbintel_forward_items_recovered_total"); got < float64(len(acked)) {
+		t.Errorf("recovered %v items after restart, want at least the %d acknowledged", got, len(acked))
+	}
+}
+
+// maxRequestItems is the largest number of records in one request be
+// received.
+func maxRequestItems(be *fakebackend.Backend) int {
+	largest := 0
+	for _, r := range be.Requests() {
+		largest = max(largest, r.Items)
+	}
+	return largest
+}
+
+// diskBytes sums the sizes of the durable queue's segment files.
+func diskBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, n := range names {
+		if fi, err := os.Stat(n); err == nil {
+			total += fi.Size()
+		}
+	}
+	return total
+}
+
+// waitQueueEmpty waits until the forwarder reports nothing queued, so the
+// balance check sees a quiet gateway.
+func waitQueueEmpty(t *testing.T, g *harness.Gateway) {
+	t.Helper()
+	deadline := time.Now().Add(deliveryTimeout)
+	for harness.ScrapeMetrics(t, g.Metrics).Sum("dbintel_forward_queue_items") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("forward queue not empty after %s", deliveryTimeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
