@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/dbintel/dbintel/internal/config"
@@ -23,6 +24,8 @@ type Config struct {
 	QueryStats QueryStatsConfig        `yaml:"query_stats"`
 	Sessions   SessionsConfig          `yaml:"sessions"`
 	Plans      PlansConfig             `yaml:"plans"`
+	// CustomQueries are user SQL mapped to metrics and events.
+	CustomQueries []CustomQuery `yaml:"custom_queries"`
 }
 
 // DefaultConfig returns the defaults (scraping off until a DSN is set).
@@ -74,6 +77,15 @@ func (c Config) Validate() error {
 	c.QueryStats.validate(&p, "query_stats")
 	c.Sessions.validate(&p, "sessions")
 	c.Plans.validate(&p, "plans")
+	names := map[string]bool{}
+	for i, q := range c.CustomQueries {
+		prefix := fmt.Sprintf("custom_queries[%d]", i)
+		q.withDefaults().validate(&p, prefix)
+		if names[q.Name] {
+			p.Add(config.Join(prefix, "name"), "duplicate name %q", q.Name)
+		}
+		names[q.Name] = true
+	}
 	return p.Err()
 }
 

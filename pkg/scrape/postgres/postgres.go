@@ -51,6 +51,9 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	if cfg.Sessions.Enabled {
 		cols = append(cols, newSessions(target, conn, cfg.Sessions, m))
 	}
+	for _, q := range cfg.CustomQueries {
+		cols = append(cols, &customCollector{target: target, pool: pool, q: q.withDefaults(), deltas: scrape.NewDeltas(maxCustomSeries)})
+	}
 	closers := []func(){pool.Close, conn.Close}
 	if cfg.Plans.LogPath != "" {
 		pl := newPlanLog(target, cfg.Plans, m, logger)
