@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -148,3 +149,7 @@ func errorsAs(err error, target **scrape.DisabledError) bool { return errors.As(
 type nullString = sql.NullString
 
 func ns(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func testTarget() scrape.Target { return scrape.NewTarget("mysql", "127.0.0.1", 3306, nil) }

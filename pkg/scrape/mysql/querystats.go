@@ -63,8 +63,10 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 		} else if total > 0 && off == total {
 			return scrape.Disabled("every statement/% instrument is disabled, so no statement is counted", instrumentFix)
 		}
-		var lost string
-		if err := conn.QueryRowContext(ctx, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'PERFORMANCE_SCHEMA_DIGEST_LOST'").Scan(&lost); err == nil {
+		// SHOW rather than information_schema.GLOBAL_STATUS, which MySQL 8
+		// removed.
+		var name, lost string
+		if err := conn.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'Performance_schema_digest_lost'").Scan(&name, &lost); err == nil {
 			v, _ := strconv.ParseFloat(lost, 64)
 			q.m.digestLost.Set(v)
 		}

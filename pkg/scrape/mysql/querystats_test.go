@@ -116,12 +116,44 @@ func TestQueryStatsDisabledConsumer(t *testing.T) {
 	}
 }
 
-func TestQueryStatsPerformanceSchemaOff(t *testing.T) {
-	_, cfg := startServer(t, mariadbtest.WithArgs("--performance-schema=OFF"))
+// TestPerformanceSchemaOff: query stats switch off naming the config line;
+// samples fall back to the processlist.
+func TestPerformanceSchemaOff(t *testing.T) {
+	srv, cfg := startServer(t, mariadbtest.WithArgs("--performance-schema=OFF"))
 	c := collectorNamed(t, cfg, "mysql.query_stats")
 	_, err := c.Collect(context.Background(), time.Now())
 	var d *scrape.DisabledError
 	if !errorsAs(err, &d) || !strings.Contains(d.Fix, "performance_schema=ON") {
 		t.Fatalf("want DisabledError naming performance_schema=ON, got %v", err)
+	}
+
+	db := srv.DB(t, "test")
+	sleeper, id := connID(t, db)
+	done := make(chan error, 1)
+	go func() { _, err := sleeper.ExecContext(context.Background(), "SELECT SLEEP(30) /* 'hidden' */"); done <- err }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var n int
+		if err := db.QueryRow("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(30)%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("sleeper never showed up")
+		}
+	}
+	b := collect(t, collectorNamed(t, cfg, "mysql.samples"), time.Now())
+	mustExec(t, db, fmt.Sprintf("KILL QUERY %d", id))
+	<-done
+	s, ok := sampleOf(b.Logs, id)
+	if !ok {
+		t.Fatal("no processlist sample for the running statement")
+	}
+	if txt := attr(s, "db.query.text").Str(); txt != "SELECT SLEEP ( ? )" && !strings.HasPrefix(txt, "SELECT SLEEP") || strings.Contains(txt, "hidden") {
+		t.Errorf("sample text = %q", txt)
+	}
+	if attr(s, "mysql.command").Str() != "Query" || attr(s, "user.name").Str() == "" {
+		t.Errorf("sample attrs: %v", s.Attributes().AsRaw())
 	}
 }
