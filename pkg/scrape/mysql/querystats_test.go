@@ -130,7 +130,10 @@ func TestPerformanceSchemaOff(t *testing.T) {
 	db := srv.DB(t, "test")
 	sleeper, id := connID(t, db)
 	done := make(chan error, 1)
-	go func() { _, err := sleeper.ExecContext(context.Background(), "SELECT SLEEP(30) /* 'hidden' */"); done <- err }()
+	go func() {
+		_, err := sleeper.ExecContext(context.Background(), "SELECT SLEEP(30) /* 'hidden' */")
+		done <- err
+	}()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		var n int
 		if err := db.QueryRow("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(30)%'").Scan(&n); err != nil {
