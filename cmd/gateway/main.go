@@ -23,6 +23,7 @@ import (
 	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/otlpserver"
 	"github.com/dbintel/dbintel/pkg/pipeline/batch"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -73,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, cfg, log, *shutdownTimeout); err != nil {
+	if err := serve(ctx, *configPath, cfg, log, *shutdownTimeout); err != nil {
 		log.Error("gateway failed", "err", err)
 		return 1
 	}
@@ -82,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // serve starts sinks first and sources last, then stops in reverse order
 // under one deadline once ctx ends.
-func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout time.Duration) error {
+func serve(ctx context.Context, configPath string, cfg Config, log *slog.Logger, shutdownTimeout time.Duration) error {
 	if cfg.resolveSink() {
 		log.Warn("no New Relic license key: writing what would be sent to a local file", "file", cfg.Forward.Sink.File)
 	}
@@ -102,12 +103,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout ti
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
 	}
-	chain, breaker, err := buildChain(cfg.Pipeline, batcher, reg, log)
+	chain, err := newLiveChain(configPath, cfg, batcher, fwd, log)
 	if err != nil {
 		return errors.Join(err, batcher.Shutdown(context.Background()), fwd.Shutdown(context.Background()))
 	}
-	// Permanent export failures count against the source database's breaker.
-	fwd.SetFailureObserver(breaker)
+	gatherer := prometheus.Gatherers{reg, chain}
 	receiver, err := otlpserver.New(cfg.Receiver, chain, reg, log.With("component", "receiver"))
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
@@ -119,12 +119,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout ti
 		}
 		return fwd.Ready()
 	}
-	tel, err := telemetry.Start(cfg.Telemetry, reg, ready, log)
+	tel, err := telemetry.Start(cfg.Telemetry, gatherer, ready, log)
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
 	}
 	if cfg.Telemetry.StatusEndpoint != "" {
-		page := status.Handler(reg, status.Source{Version: version, Started: time.Now(), Stages: chain.StageNames(), Ready: ready})
+		page := status.Handler(gatherer, status.Source{Version: version, Started: time.Now(), Stages: chain.StageNames, Ready: ready})
 		if err := tel.Listen("status", cfg.Telemetry.StatusEndpoint, page); err != nil {
 			return errors.Join(err, tel.Shutdown(context.Background()), batcher.Shutdown(context.Background()), fwd.Shutdown(context.Background()))
 		}
@@ -135,7 +135,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout ti
 	started.Store(true)
 	log.Info("gateway started", "version", version, "grpc", receiver.GRPCAddr(), "http", receiver.HTTPAddr())
 
-	<-ctx.Done()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for done := false; !done; {
+		select {
+		case <-hup:
+			chain.Reload()
+		case <-ctx.Done():
+			done = true
+		}
+	}
 	log.Info("stopping: no new data is accepted; flushing")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()

@@ -31,8 +31,8 @@ type PlanChange struct {
 type Source struct {
 	Version string
 	Started time.Time
-	Stages  []string     // pipeline stage names in order
-	Ready   func() error // nil when ready
+	Stages  func() []string // pipeline stage names in order (they change on reload)
+	Ready   func() error    // nil when ready
 	// PlanChanges lists recent plan changes, newest first; may be nil.
 	PlanChanges func() []PlanChange
 }
@@ -151,7 +151,7 @@ func build(g prometheus.Gatherer, src Source) (Report, error) {
 		Refused:   m.sum("dbintel_receiver_items_refused_total", nil),
 		RefusedBy: m.by("dbintel_receiver_items_refused_total", "reason"),
 	}
-	for _, st := range src.Stages {
+	for _, st := range src.Stages() {
 		f := map[string]string{"stage": st}
 		sf := StageFlow{Name: st,
 			In: m.sum("dbintel_pipeline_stage_items_in_total", f), Out: m.sum("dbintel_pipeline_stage_items_out_total", f),

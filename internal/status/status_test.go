@@ -47,7 +47,7 @@ func fixture(t *testing.T) (*prometheus.Registry, Source) {
 	pii.WithLabelValues("email", "redact").Add(4)
 	pii.WithLabelValues("card", "redact").Add(1)
 	reg.MustRegister(state, pii)
-	src := Source{Version: "test", Started: time.Now().Add(-time.Minute), Stages: chain.StageNames(), Ready: func() error { return errors.New("backend answered 401") },
+	src := Source{Version: "test", Started: time.Now().Add(-time.Minute), Stages: chain.StageNames, Ready: func() error { return errors.New("backend answered 401") },
 		PlanChanges: func() []PlanChange {
 			return []PlanChange{{At: time.Now(), Database: "postgresql|db1:5432|app", QueryID: "42", OldHash: "aaaa", NewHash: "bbbb", OldCost: 10, NewCost: 900}}
 		}}

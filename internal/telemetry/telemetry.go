@@ -84,13 +84,12 @@ type Servers struct {
 	once    sync.Once
 }
 
-// Start binds every configured endpoint and serves in the background. extra
-// handlers (path → handler) go on the metrics endpoint.
-func Start(cfg Config, reg *prometheus.Registry, ready ReadyFunc, log *slog.Logger) (*Servers, error) {
+// Start binds every configured endpoint and serves in the background.
+func Start(cfg Config, reg prometheus.Gatherer, ready ReadyFunc, log *slog.Logger) (*Servers, error) {
 	s := &Servers{log: log}
 	if cfg.MetricsEndpoint != "" {
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		if err := s.listen("metrics", cfg.MetricsEndpoint, mux); err != nil {
 			return nil, errors.Join(err, s.Shutdown(context.Background()))
 		}
