@@ -66,9 +66,7 @@ func (l *Limiter) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch, 
 		resHash := dbkey.HashMap(dbkey.HashOffset, rm.Resource().Attributes())
 		for _, sm := range rm.ScopeMetrics().All() {
 			for _, m := range sm.Metrics().All() {
-				st := l.state(m.Name(), window)
-				admit := func(attrs pcommon.Map) bool { return l.admit(st, dbkey.HashMap(resHash, attrs)) }
-				folded += fold(m, admit)
+				folded += fold(m, gate{l: l, st: l.state(m.Name(), window), res: resHash})
 			}
 		}
 	}
@@ -89,6 +87,15 @@ func (l *Limiter) state(name string, window int64) *metricState {
 	}
 	return st
 }
+
+// gate admits the series of one metric of one resource.
+type gate struct {
+	l   *Limiter
+	st  *metricState
+	res uint64
+}
+
+func (g gate) admit(attrs pcommon.Map) bool { return g.l.admit(g.st, dbkey.HashMap(g.res, attrs)) }
 
 // admit reports whether the series is (or now becomes) one of the metric's
 // admitted series.

@@ -1,27 +1,38 @@
 package cardinality
 
 import (
+	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
-// fold keeps the points whose series admit accepts. The first refused point
+// fold keeps the points whose series g admits. The first refused point
 // of the metric becomes the overflow point (its attributes replaced by
 // otel.metric.overflow=true); later refused points are merged into it and
 // removed, so sums, counts and histograms keep their totals. It returns the
 // number of refused points.
-func fold(m pmetric.Metric, admit func(pcommon.Map) bool) int {
+func fold(m pmetric.Metric, g gate) int {
+	// Nearly always every series is admitted: check that first without
+	// the generic folding below, whose closures cost an allocation each.
+	all := true
+	dbkey.RemovePointsIf(m, func(p dbkey.Point) bool {
+		all = all && g.admit(p.Attrs)
+		return false
+	})
+	if all {
+		return 0
+	}
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
-		return foldNumbers(m.Gauge().DataPoints(), admit, false)
+		return foldNumbers(m.Gauge().DataPoints(), g, false)
 	case pmetric.MetricTypeSum:
-		return foldNumbers(m.Sum().DataPoints(), admit, true)
+		return foldNumbers(m.Sum().DataPoints(), g, true)
 	case pmetric.MetricTypeHistogram:
-		return foldInto(m.Histogram().DataPoints(), admit, pmetric.HistogramDataPoint.Attributes, mergeHistogram)
+		return foldInto(m.Histogram().DataPoints(), g, pmetric.HistogramDataPoint.Attributes, mergeHistogram)
 	case pmetric.MetricTypeExponentialHistogram:
-		return foldInto(m.ExponentialHistogram().DataPoints(), admit, pmetric.ExponentialHistogramDataPoint.Attributes, mergeExponential)
+		return foldInto(m.ExponentialHistogram().DataPoints(), g, pmetric.ExponentialHistogramDataPoint.Attributes, mergeExponential)
 	case pmetric.MetricTypeSummary:
-		return foldInto(m.Summary().DataPoints(), admit, pmetric.SummaryDataPoint.Attributes, mergeSummary)
+		return foldInto(m.Summary().DataPoints(), g, pmetric.SummaryDataPoint.Attributes, mergeSummary)
 	}
 	return 0
 }
@@ -31,11 +42,11 @@ type points[P any] interface {
 	RemoveIf(func(P) bool)
 }
 
-func foldInto[P any, S points[P]](dps S, admit func(pcommon.Map) bool, attrs func(P) pcommon.Map, merge func(into, from P)) int {
+func foldInto[P any, S points[P]](dps S, g gate, attrs func(P) pcommon.Map, merge func(into, from P)) int {
 	var carrier P
 	n := 0
 	dps.RemoveIf(func(p P) bool {
-		if admit(attrs(p)) {
+		if g.admit(attrs(p)) {
 			return false
 		}
 		n++
@@ -52,7 +63,7 @@ func foldInto[P any, S points[P]](dps S, admit func(pcommon.Map) bool, attrs fun
 	return n
 }
 
-func foldNumbers(dps pmetric.NumberDataPointSlice, admit func(pcommon.Map) bool, isSum bool) int {
+func foldNumbers(dps pmetric.NumberDataPointSlice, g gate, isSum bool) int {
 	merge := func(c, p pmetric.NumberDataPoint) {
 		later := p.Timestamp() >= c.Timestamp()
 		times(c, p)
@@ -67,7 +78,7 @@ func foldNumbers(dps pmetric.NumberDataPointSlice, admit func(pcommon.Map) bool,
 			}
 		}
 	}
-	return foldInto(dps, admit, pmetric.NumberDataPoint.Attributes, merge)
+	return foldInto(dps, g, pmetric.NumberDataPoint.Attributes, merge)
 }
 
 func addNumber(c, p pmetric.NumberDataPoint) {
