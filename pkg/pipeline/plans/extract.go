@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"strings"
 )
 
 // Systems as they appear in the plans_parsed_total{system} label.
@@ -60,7 +61,8 @@ func addUnique(set [][]byte, v []byte) [][]byte {
 func sortedStrings(set [][]byte) []string {
 	out := make([]string, len(set))
 	for i, s := range set {
-		out[i] = string(s)
+		// Attribute values must be valid UTF-8 to survive protobuf.
+		out[i] = strings.ToValidUTF8(string(s), "\uFFFD")
 	}
 	slices.Sort(out)
 	return out

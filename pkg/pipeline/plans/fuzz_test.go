@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -46,6 +47,15 @@ func FuzzExtract(f *testing.F) {
 		if s.nodeCount < 1 || s.depth < 1 || s.depth > s.nodeCount {
 			t.Fatalf("inconsistent summary: nodes %d depth %d", s.nodeCount, s.depth)
 		}
-		putSummary(pcommon.NewMap(), s) // attribute writing must not panic either
+		a := pcommon.NewMap()
+		putSummary(a, s) // attribute writing must not panic either
+		for _, key := range []string{attrNodeTypes, attrSeqScanRels} {
+			v, _ := a.Get(key)
+			for _, e := range v.Slice().All() {
+				if !utf8.ValidString(e.Str()) {
+					t.Fatalf("%s holds invalid UTF-8 %q", key, e.Str())
+				}
+			}
+		}
 	})
 }

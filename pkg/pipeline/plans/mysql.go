@@ -2,16 +2,19 @@ package plans
 
 import "bytes"
 
-// myNodeKeys are the MySQL 8 / MariaDB EXPLAIN FORMAT=JSON keys whose
-// object is one step of the plan. Any other object or array (cost_info,
-// the wrappers in attached_subqueries, query_specifications, windows...)
-// is transparent: its fields belong to the enclosing step.
+// myNodeKey reports the MySQL 8 / MariaDB EXPLAIN FORMAT=JSON keys whose
+// object (or array, for nested_loop and the *subqueries lists) is one step
+// of the plan. Any other object or array (cost_info, the wrappers inside
+// subquery lists, query_specifications, windows...) is transparent: its
+// fields belong to the enclosing step.
 func myNodeKey(key []byte) bool {
 	switch string(key) {
 	case "query_block", "table", "nested_loop", "ordering_operation", "grouping_operation",
 		"duplicates_removal", "windowing", "union_result", "materialized_from_subquery",
 		"buffer_result", "filesort", "temporary_table", "read_sorted_file", "block-nl-join",
-		"materialized", "having_subqueries", "subqueries":
+		"materialized", "subqueries", "attached_subqueries", "optimized_away_subqueries",
+		"select_list_subqueries", "having_subqueries", "order_by_subqueries", "group_by_subqueries",
+		"update_value_subqueries":
 		return true
 	}
 	return false

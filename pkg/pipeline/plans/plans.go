@@ -81,7 +81,11 @@ func (e *Extractor) record(res pcommon.Map, lr plog.LogRecord) (change, bool) {
 		return change{}, false
 	}
 	attrs := lr.Attributes()
-	s, err := extract(data, e.lim)
+	var s *summary
+	err := errTooLarge
+	if data != nil {
+		s, err = extract(data, e.lim)
+	}
 	if err != nil {
 		reason := reasonParse
 		if errors.Is(err, errTooLarge) || errors.Is(err, errTooDeep) {
@@ -106,11 +110,15 @@ func (e *Extractor) record(res pcommon.Map, lr plog.LogRecord) (change, bool) {
 	if ts == 0 {
 		ts = lr.ObservedTimestamp()
 	}
+	if ts == 0 {
+		ts = pcommon.NewTimestampFromTime(time.Now())
+	}
 	return change{queryID: qid.AsString(), old: old, new: now, timestamp: ts}, true
 }
 
 // planBytes returns the plan text of a record, or false when the record is
-// neither a declared plan event nor a body that looks like a plan.
+// neither a declared plan event nor a body that looks like a plan. A nil
+// slice with true means a string plan over max_plan_bytes.
 func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
 	v := lr.Body()
 	if e.cfg.BodyAttribute != "" {
@@ -126,9 +134,13 @@ func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
 	}
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		// Test before copying: most logs are not plans.
+		// Test before copying: most logs are not plans, and an oversized
+		// plan is refused without being copied.
 		if !declared && !looksLikePlan(v.Str()) {
 			return nil, false
+		}
+		if len(v.Str()) > e.lim.maxBytes {
+			return nil, true
 		}
 		return []byte(v.Str()), true
 	case pcommon.ValueTypeBytes:
