@@ -28,7 +28,7 @@ func TestSIGHUPReloadsPipelineRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	withEnv := func(value string) []byte {
-		return []byte(strings.Replace(string(base), "  enrich:\n", "  enrich:\n    resource: [{action: upsert, key: deployment.environment.name, value: "+value+"}]\n", 1))
+		return []byte(strings.Replace(string(base), "    resource: []", "    resource: [{action: upsert, key: deployment.environment.name, value: "+value+"}]", 1))
 	}
 	if !strings.Contains(string(withEnv("x")), "value: x") {
 		t.Fatal("deploy/gateway.yaml has no pipeline.enrich section to extend")
