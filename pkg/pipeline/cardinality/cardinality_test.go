@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey/dbkeytest"
@@ -256,5 +257,19 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want problem at %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestYAML(t *testing.T) {
+	var wrap struct {
+		Cardinality Config `yaml:"cardinality"`
+	}
+	wrap.Cardinality = DefaultConfig()
+	doc := "cardinality:\n  max_series_per_metric: 5000\n  window: 1h\n"
+	if err := config.Parse([]byte(doc), func(string) (string, bool) { return "", false }, &wrap); err != nil {
+		t.Fatal(err)
+	}
+	if c := wrap.Cardinality; c.MaxSeriesPerMetric != 5000 || c.Window != time.Hour || c.MaxMetrics != 5000 {
+		t.Fatalf("decoded %+v", c)
 	}
 }
