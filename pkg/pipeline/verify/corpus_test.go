@@ -104,3 +104,19 @@ func ratio(a, b int) float64 {
 	}
 	return float64(a) / float64(b)
 }
+
+// TestCorpusNothingSurvives runs every positive through the full string
+// path (SQL obfuscation for SQL texts, then PII) and checks that no
+// labelled value is left.
+func TestCorpusNothingSurvives(t *testing.T) {
+	v, _ := newTest(t, func(c *Config) { c.PII.Types.IP = ActionRedact })
+	for _, smp := range readCorpus(t) {
+		_, sqlKey := v.sqlKeys[smp.Key]
+		out, _, _ := v.cleanString(smp.Text, smp.Key, smp.Where == "sql" || sqlKey, 0, "")
+		for _, l := range smp.PII {
+			if strings.Contains(out, l.Value) {
+				t.Errorf("%s %q survived in %q", l.Type, l.Value, out)
+			}
+		}
+	}
+}

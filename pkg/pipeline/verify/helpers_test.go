@@ -74,6 +74,7 @@ func mixedBatch() pipeline.Batch {
 	arr := dp.Attributes().PutEmptySlice("tags")
 	arr.AppendEmpty().SetStr("iban " + pIBAN)
 	arr.AppendEmpty().SetInt(3)
+	dp.Exemplars().AppendEmpty().FilteredAttributes().PutStr("enduser.id", pEmail)
 
 	rl := b.Logs.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr("db.system.name", "postgresql")

@@ -42,6 +42,9 @@ func (v *Verifier) outside(ts pcommon.Timestamp, w window, count bool) bool {
 
 const planEvent = "db.server.query_plan"
 
+// noExemplars stands in for summaries, which have none; it is never written.
+var noExemplars = pmetric.NewExemplarSlice()
+
 func (v *Verifier) metrics(md pmetric.Metrics, w window) {
 	md.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
 		res := rm.Resource().Attributes()
@@ -62,14 +65,22 @@ func (v *Verifier) metrics(md pmetric.Metrics, w window) {
 
 // metric verifies the points of m and reports whether none is left.
 func (v *Verifier) metric(m pmetric.Metric, d dbms, w window) bool {
-	point := func(attrs pcommon.Map, ts pcommon.Timestamp) bool {
-		return v.outside(ts, w, true) || v.attrs(attrs, v.q.MaxPointAttrs, d)
+	point := func(attrs pcommon.Map, ts pcommon.Timestamp, ex pmetric.ExemplarSlice) bool {
+		if v.outside(ts, w, true) || v.attrs(attrs, v.q.MaxPointAttrs, d) {
+			return true
+		}
+		for i := 0; i < ex.Len(); i++ { // exemplars carry attributes of the measurement (user ids, urls)
+			if v.attrs(ex.At(i).FilteredAttributes(), 0, d) {
+				return true
+			}
+		}
+		return false
 	}
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		dps := m.Gauge().DataPoints()
 		dps.RemoveIf(func(p pmetric.NumberDataPoint) bool {
-			return v.badNumber(p, false) || point(p.Attributes(), p.Timestamp())
+			return v.badNumber(p, false) || point(p.Attributes(), p.Timestamp(), p.Exemplars())
 		})
 		return dps.Len() == 0
 	case pmetric.MetricTypeSum:
@@ -77,21 +88,21 @@ func (v *Verifier) metric(m pmetric.Metric, d dbms, w window) bool {
 		delta := s.IsMonotonic() && s.AggregationTemporality() == pmetric.AggregationTemporalityDelta
 		dps := s.DataPoints()
 		dps.RemoveIf(func(p pmetric.NumberDataPoint) bool {
-			return v.badNumber(p, delta) || point(p.Attributes(), p.Timestamp())
+			return v.badNumber(p, delta) || point(p.Attributes(), p.Timestamp(), p.Exemplars())
 		})
 		return dps.Len() == 0
 	case pmetric.MetricTypeHistogram:
 		dps := m.Histogram().DataPoints()
 		dps.RemoveIf(func(p pmetric.HistogramDataPoint) bool {
 			return v.badFloats(p.HasSum() && bad(p.Sum()), p.HasMin() && bad(p.Min()), p.HasMax() && bad(p.Max())) ||
-				point(p.Attributes(), p.Timestamp())
+				point(p.Attributes(), p.Timestamp(), p.Exemplars())
 		})
 		return dps.Len() == 0
 	case pmetric.MetricTypeExponentialHistogram:
 		dps := m.ExponentialHistogram().DataPoints()
 		dps.RemoveIf(func(p pmetric.ExponentialHistogramDataPoint) bool {
 			return v.badFloats(p.HasSum() && bad(p.Sum()), p.HasMin() && bad(p.Min()), p.HasMax() && bad(p.Max())) ||
-				point(p.Attributes(), p.Timestamp())
+				point(p.Attributes(), p.Timestamp(), p.Exemplars())
 		})
 		return dps.Len() == 0
 	case pmetric.MetricTypeSummary:
@@ -101,7 +112,7 @@ func (v *Verifier) metric(m pmetric.Metric, d dbms, w window) bool {
 			for i := 0; i < p.QuantileValues().Len(); i++ {
 				q = q || bad(p.QuantileValues().At(i).Value())
 			}
-			return v.badFloats(bad(p.Sum()), q) || point(p.Attributes(), p.Timestamp())
+			return v.badFloats(bad(p.Sum()), q) || point(p.Attributes(), p.Timestamp(), noExemplars)
 		})
 		return dps.Len() == 0
 	}
