@@ -3,7 +3,9 @@ package forward
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -15,17 +17,17 @@ import (
 )
 
 const (
-	benchBatches   = 400
-	benchPoints    = 100
+	benchItems     = 40_000
+	benchBatches   = 400 // for the store benchmark, of benchItems/benchBatches points
 	benchProducers = 4
 )
 
-// produce hands benchBatches batches to consume from benchProducers
+// produce hands n batches of size points to consume from benchProducers
 // goroutines (as the gateway's receivers do), retrying refusals.
-func produce(b *testing.B, consume func(pipeline.Batch) error) {
-	batches := make(chan pipeline.Batch, benchBatches)
-	for range benchBatches {
-		batches <- testBatch(benchPoints, 0, 0)
+func produce(b *testing.B, n, size int, consume func(pipeline.Batch) error) {
+	batches := make(chan pipeline.Batch, n)
+	for range n {
+		batches <- testBatch(size, 0, 0)
 	}
 	close(batches)
 	var wg sync.WaitGroup
@@ -44,15 +46,27 @@ func produce(b *testing.B, consume func(pipeline.Batch) error) {
 // BenchmarkForwarder measures end-to-end throughput (Consume → queue → OTLP
 // gRPC on loopback → fake backend) with the in-memory queue and the durable
 // queue under both fsync policies, in the same run; it reports items/s and
-// the ratio of each durable variant to in-memory.
+// the ratio of each durable variant to in-memory. Batches of 100 points are
+// the worst case for fsync per batch; the gateway's batcher sends up to
+// 8192.
 func BenchmarkForwarder(b *testing.B) {
+	for _, size := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) { benchForwarder(b, size) })
+	}
+}
+
+func benchForwarder(b *testing.B, size int) {
 	variants := []struct{ name, dir, fsync string }{
 		{"memory", "", "batch"}, {"durable_batch", "d1", "batch"}, {"durable_100ms", "d2", "100ms"},
 	}
 	rates := map[string]float64{}
 	b.ReportAllocs()
-	for range b.N {
-		for _, v := range variants {
+	for i := range b.N {
+		// Rotate the order and start each variant from a collected heap, so
+		// neither position nor the previous variant's garbage biases it.
+		for j := range variants {
+			v := variants[(i+j)%len(variants)]
+			runtime.GC()
 			be := fakebackend.Start(b)
 			be.SetDiscard(true)
 			cfg := testConfig(be, "grpc")
@@ -66,9 +80,9 @@ func BenchmarkForwarder(b *testing.B) {
 			}
 			_ = f.Start(context.Background())
 			start := time.Now()
-			produce(b, func(bt pipeline.Batch) error { return f.Consume(context.Background(), bt) })
-			be.WaitForItems(b, benchBatches*benchPoints, time.Minute)
-			rates[v.name] += float64(benchBatches*benchPoints) / time.Since(start).Seconds()
+			produce(b, benchItems/size, size, func(bt pipeline.Batch) error { return f.Consume(context.Background(), bt) })
+			be.WaitForItems(b, benchItems, time.Minute)
+			rates[v.name] += benchItems / time.Since(start).Seconds()
 			if err := f.Shutdown(context.Background()); err != nil {
 				b.Fatal(err)
 			}
@@ -116,7 +130,7 @@ func benchSegment(b *testing.B) float64 {
 			_ = q.ack(it)
 		}
 	}()
-	produce(b, func(bt pipeline.Batch) error {
+	produce(b, benchBatches, benchItems/benchBatches, func(bt pipeline.Batch) error {
 		_, err := q.put(newItem(bt, time.Now(), false), func() {})
 		return err
 	})
@@ -151,7 +165,7 @@ func benchBolt(b *testing.B) float64 {
 			_ = db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Delete(key[:]) })
 		}
 	}()
-	produce(b, func(bt pipeline.Batch) error {
+	produce(b, benchBatches, benchItems/benchBatches, func(bt pipeline.Batch) error {
 		rec, err := encodeRecord(newItem(bt, time.Now(), false))
 		if err != nil {
 			return err
