@@ -3,11 +3,9 @@ package dbbreaker
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey/dbkeytest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -339,48 +337,5 @@ func TestKeysBounded(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(br.m.keysEvicted); got != 3 {
 		t.Fatalf("evicted %v, want 3", got)
-	}
-}
-
-func TestValidate(t *testing.T) {
-	tests := []struct {
-		name string
-		edit func(*Config)
-		want string
-	}{
-		{"default", func(*Config) {}, ""},
-		{"interval", func(c *Config) { c.Interval = 0 }, "interval"},
-		{"negative budget", func(c *Config) { c.VolumePerMinute = -1 }, "volume_per_minute"},
-		{"max below first timeout", func(c *Config) { c.MaxOpenTimeout = c.OpenTimeout / 2 }, "max_open_timeout"},
-		{"healthy intervals", func(c *Config) { c.HealthyIntervals = 0 }, "healthy_intervals"},
-		{"keys", func(c *Config) { c.MaxKeys = 0 }, "max_keys"},
-		{"series memory", func(c *Config) { c.SeriesMemory = 0 }, "series_memory"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := DefaultConfig()
-			tt.edit(&c)
-			err := c.Validate()
-			if (err == nil) != (tt.want == "") || (err != nil && !strings.HasPrefix(err.Error(), tt.want+":")) {
-				t.Fatalf("Validate() = %v, want problem at %q", err, tt.want)
-			}
-		})
-	}
-}
-
-func TestYAML(t *testing.T) {
-	var wrap struct {
-		Breaker Config `yaml:"breaker"`
-	}
-	wrap.Breaker = DefaultConfig()
-	doc := "breaker:\n  volume_per_minute: 1000\n  open_timeout: 1m\n  healthy_intervals: 5\n"
-	if err := config.Parse([]byte(doc), func(string) (string, bool) { return "", false }, &wrap); err != nil {
-		t.Fatal(err)
-	}
-	if c := wrap.Breaker; c.VolumePerMinute != 1000 || c.OpenTimeout != time.Minute || c.HealthyIntervals != 5 || c.Interval != 10*time.Second {
-		t.Fatalf("decoded %+v", c)
-	}
-	if err := config.Parse([]byte("breaker:\n  volume: 1\n"), func(string) (string, bool) { return "", false }, &wrap); err == nil {
-		t.Fatal("unknown key accepted")
 	}
 }
