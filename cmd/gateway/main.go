@@ -103,7 +103,7 @@ func serve(ctx context.Context, configPath string, cfg Config, log *slog.Logger,
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
 	}
-	chain, err := newLiveChain(configPath, cfg, batcher, fwd, log)
+	chain, err := newLiveChain(configPath, cfg, batcher, fwd, log) // cfg is already resolved
 	if err != nil {
 		return errors.Join(err, batcher.Shutdown(context.Background()), fwd.Shutdown(context.Background()))
 	}

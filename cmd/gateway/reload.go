@@ -86,6 +86,7 @@ func (lc *liveChain) Reload() {
 		lc.log.Error("reload: config rejected; the running pipeline is unchanged", "path", lc.path, "err", err)
 		return
 	}
+	cfg.resolveSink()
 	old := lc.cur.Load().cfg
 	g, err := lc.build(cfg)
 	if err != nil {

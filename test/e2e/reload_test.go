@@ -37,7 +37,7 @@ func TestSIGHUPReloadsPipelineRules(t *testing.T) {
 	if err := os.WriteFile(cfgPath, withEnv("before"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	gw := harness.StartGateway(t, harness.GatewayEnv(t, map[string]string{"DBINTEL_FORWARD_ENDPOINT": backend.GRPCAddr()}), cfgPath)
+	gw := harness.StartGateway(t, harness.GatewayEnv(t, map[string]string{"DBINTEL_FORWARD_ENDPOINT": backend.GRPCAddr(), "NEW_RELIC_LICENSE_KEY": licenseKey}), cfgPath)
 
 	conn, err := grpc.NewClient(gw.GRPC, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -20,7 +21,8 @@ func GatewayEnv(t testing.TB, extra map[string]string) map[string]string {
 		"DBINTEL_METRICS_ENDPOINT": FreeAddr(t),
 		"DBINTEL_HEALTH_ENDPOINT":  FreeAddr(t),
 		"DBINTEL_STATUS_ENDPOINT":  FreeAddr(t),
-		"DBINTEL_PPROF_ENDPOINT":   "",
+		"DBINTEL_PPROF_ENDPOINT":   FreeAddr(t), // empty would mean the default port
+		"DBINTEL_SINK_FILE":        filepath.Join(t.TempDir(), "sink.jsonl"),
 		"DBINTEL_FORWARD_INSECURE": "true",
 		"NEW_RELIC_LICENSE_KEY":    "",
 	}
