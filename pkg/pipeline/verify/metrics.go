@@ -1,6 +1,10 @@
 package verify
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // fixReason is why the quality check changed or removed an item.
 type fixReason uint8
@@ -34,10 +38,12 @@ func newMetrics(reg prometheus.Registerer, actions [numTypes]Action) (*metrics, 
 	fixes := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "verify", Name: "fixes_total",
 		Help: "Quality fixes (truncations, trims, timestamp fixes) and quality drops, by reason."}, []string{"reason"})
 	if reg != nil {
-		for _, c := range []prometheus.Collector{pii, fixes} {
-			if err := reg.Register(c); err != nil {
-				return nil, err
-			}
+		var err error
+		if pii, err = register(reg, pii); err != nil {
+			return nil, err
+		}
+		if fixes, err = register(reg, fixes); err != nil {
+			return nil, err
 		}
 	}
 	m := &metrics{}
@@ -53,3 +59,20 @@ func newMetrics(reg prometheus.Registerer, actions [numTypes]Action) (*metrics, 
 }
 
 func (m *metrics) fix(r fixReason) { m.fixes[r].Inc() }
+
+// register adds c to reg, or returns the collector already there: a config
+// reload builds a new Verifier on the same registry, and its counters must
+// continue, not fail.
+func register(reg prometheus.Registerer, c *prometheus.CounterVec) (*prometheus.CounterVec, error) {
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	switch {
+	case err == nil:
+		return c, nil
+	case errors.As(err, &are):
+		if old, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
+			return old, nil
+		}
+	}
+	return nil, err
+}

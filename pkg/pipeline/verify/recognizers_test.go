@@ -66,6 +66,11 @@ func TestRecognizers(t *testing.T) {
 		{"pem", "k=-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY----- end", "",
 			[]string{"secret:-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"}},
 		{"placeholder", "password=$1 password=? password=${env:X}", "", nil},
+		{"api key in url", "https://x.example.com/v1?api_key=k3yV4lue&limit=5", "", []string{"secret:k3yV4lue"}},
+		{"client secret json", `{"client_secret": "abc def"}`, "", []string{"secret:abc def"}},
+		{"secret attribute key", "hunter2", "db.password", []string{"secret:hunter2"}},
+		{"authorization header", "Basic dXNlcjpwYXNz", "http.request.header.authorization", []string{"secret:Basic dXNlcjpwYXNz"}},
+		{"not a secret key", "secretary=ann", "", nil},
 		{"marker", "[HASHED:card:4111111111111111] [REDACTED:email]", "", nil},
 	}
 	for _, tt := range tests {

@@ -80,7 +80,9 @@ func (d *detector) scan(s, key string, out []finding) []finding {
 		}
 	}
 	n0 := len(out)
-	if d.on[typeSecret] && (flags&(fEq|fAt|fB|fUpper|fDash) != 0) && len(s) >= 8 {
+	if d.on[typeSecret] && secretAttribute(key) && s != "" && !placeholder(s) {
+		out = append(out, finding{start: 0, end: len(s), typ: typeSecret})
+	} else if d.on[typeSecret] && (flags&(fEq|fAt|fB|fUpper|fDash) != 0) && len(s) >= 8 {
 		out = findSecrets(s, flags, out)
 	}
 	if d.on[typeCard] && digits >= 13 {

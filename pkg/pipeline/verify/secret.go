@@ -30,7 +30,30 @@ func findSecrets(s string, flags uint16, out []finding) []finding {
 	return out
 }
 
-var secretKeys = []string{"password", "passwd", "pwd"}
+// secretKeys name a secret in key=value text and as attribute keys.
+// "password" and "passwd" may carry any prefix (db_password, PGPASSWORD);
+// the others need a non-letter before them (client_secret, x-api_key).
+var secretKeys = []string{"password", "passwd", "pwd", "secret", "api_key", "apikey", "access_token",
+	"auth_token", "authorization", "private_key"}
+
+// secretKeyAt reports whether a secret key ends at k in s.
+func secretKeyAt(s string, k int) bool {
+	for _, w := range secretKeys {
+		if k < len(w) || !asciiEqualFold(s[k-len(w):k], w) {
+			continue
+		}
+		if w == "password" || w == "passwd" || k == len(w) || !isAlpha(s[k-len(w)-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretAttribute reports whether an attribute key names a secret
+// (db.password, http.request.header.authorization): its whole value is one.
+func secretAttribute(key string) bool {
+	return key != "" && secretKeyAt(key, len(key))
+}
 
 func findKeyValueSecrets(s string, out []finding) []finding {
 	for i := 0; i < len(s); i++ {
@@ -51,16 +74,7 @@ func findKeyValueSecrets(s string, out []finding) []finding {
 		if c == ':' && !quoted {
 			continue // "password: too short" is prose; JSON keys are quoted
 		}
-		ok := false
-		for _, w := range secretKeys {
-			// "password" and "passwd" may carry a prefix (db_password,
-			// PGPASSWORD); "pwd" alone is too short to allow one.
-			if k >= len(w) && asciiEqualFold(s[k-len(w):k], w) && (w != "pwd" || k == len(w) || !isAlpha(s[k-len(w)-1])) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
+		if !secretKeyAt(s, k) {
 			continue
 		}
 		start := i + 1

@@ -1,8 +1,10 @@
 package verify
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,5 +167,47 @@ func TestLogsEventNameAttribute(t *testing.T) {
 	cond, _ := qb.Map().Get("attached_condition")
 	if cond.Str() != "(`shop`.`users`.`id` = ?)" {
 		t.Fatalf("attached_condition = %q", cond.Str())
+	}
+}
+
+// A config reload builds a second Verifier on the same registry: it must
+// not fail, and counting continues on the same series.
+func TestNewTwiceOnOneRegistry(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	var v *Verifier
+	for i := 0; i < 2; i++ {
+		var err error
+		if v, err = New(DefaultConfig(), reg, nil); err != nil {
+			t.Fatalf("New #%d: %v", i+1, err)
+		}
+		v.redact("mail "+pEmail, "")
+	}
+	if got := testutil.ToFloat64(v.m.pii[typeEmail]); got != 2 {
+		t.Fatalf("pii_found_total{type=email} = %v, want 2", got)
+	}
+}
+
+// Process is called from every receiver goroutine at once.
+func TestConcurrentProcess(t *testing.T) {
+	v, _ := newTest(t, func(c *Config) {
+		c.PII.Types.Email = ActionHash
+		c.PII.HashKey = "0123456789abcdef0123"
+	})
+	want := dump(t, process(t, v, mixedBatch()))
+	var wg sync.WaitGroup
+	outs := make([]string, 4)
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, _ := v.Process(context.Background(), mixedBatch())
+			outs[i] = dump(t, b)
+		}()
+	}
+	wg.Wait()
+	for i, o := range outs {
+		if o != want {
+			t.Errorf("goroutine %d produced a different output", i)
+		}
 	}
 }
