@@ -3,6 +3,7 @@ package dbbreaker
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -337,5 +338,46 @@ func TestKeysBounded(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(br.m.keysEvicted); got != 3 {
 		t.Fatalf("evicted %v, want 3", got)
+	}
+}
+
+// The receiver calls Process from many goroutines and the forwarder calls
+// ExportFailed from its own; -race checks the locking.
+func TestConcurrentUse(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.ExportFailuresPerInterval = 5
+	br, err := New(cfg, prometheus.NewPedanticRegistry(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	events := make([]int, 3)
+	for g := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				if g == 2 {
+					br.ExportFailed(build(traffic{db: 0, events: 1}), "invalid_argument")
+					continue
+				}
+				out, err := br.Process(context.Background(), build(traffic{db: g, events: 2, queryPoints: 2, infraPoints: 1}))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				events[g] += len(count(out).events)
+			}
+		}()
+	}
+	wg.Wait()
+	out, err := br.Process(context.Background(), build(traffic{db: 1, infraPoints: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// db0 tripped on export failures exactly once (it stays open: the real
+	// clock does not reach the open timeout), and its record came out once.
+	if got := events[0] + events[1] + len(count(out).events); got != 1 {
+		t.Fatalf("%d breaker records, want 1", got)
 	}
 }

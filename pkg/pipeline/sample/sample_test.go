@@ -3,6 +3,7 @@ package sample
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -212,5 +213,32 @@ func TestSampleRateAndDeterminism(t *testing.T) {
 	// 3 standard deviations of a binomial share at n=5000 is 0.019.
 	if share := float64(keptN) / float64(n); share < 0.28 || share > 0.32 {
 		t.Fatalf("kept share %.3f, want 0.30±0.02", share)
+	}
+}
+
+// The receiver calls Process from many goroutines; -race checks the lock.
+func TestConcurrentUse(t *testing.T) {
+	cfg := withRules(DefaultConfig(), Rule{Name: "half", SampleRate: ptr(0.5), MaxPerMinute: 100,
+		When: []Condition{{Field: FieldEventName, Op: "eq", Value: "db.server.query_sample"}}})
+	s, err := New(cfg, prometheus.NewPedanticRegistry(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				if _, err := s.Process(context.Background(), dbkeytest.RealisticAt(100*g+i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := testutil.ToFloat64(s.m.matched.WithLabelValues("half")); got != 4*20*float64(dbkeytest.Realistic.Databases*dbkeytest.Realistic.Samples) {
+		t.Fatalf("rule matched %v items", got)
 	}
 }
