@@ -18,7 +18,8 @@ type Config struct {
 	// Protocol is grpc or http (protobuf).
 	Protocol string `yaml:"protocol"`
 	// Insecure sends plaintext (loopback, sidecars); the default is TLS with
-	// the system roots.
+	// the system roots. With protocol http the URL scheme must agree
+	// (http:// with insecure, https:// without).
 	Insecure bool      `yaml:"insecure"`
 	TLS      TLSConfig `yaml:"tls"`
 	// Headers go on every request (gRPC metadata or HTTP headers), typically
@@ -115,8 +116,15 @@ func (c Config) Validate() error {
 				p.Add("endpoint", "must be host:port for protocol grpc, got %q", c.Endpoint)
 			}
 		case "http":
-			if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			u, err := url.Parse(c.Endpoint)
+			switch {
+			case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 				p.Add("endpoint", "must be an http(s) URL for protocol http, got %q", c.Endpoint)
+			case u.Scheme == "http" && !c.Insecure:
+				// Never fall back to plaintext silently: the default is TLS.
+				p.Add("endpoint", "http:// sends in plaintext: use https:// or set insecure: true")
+			case u.Scheme == "https" && c.Insecure:
+				p.Add("insecure", "true asks for plaintext but the endpoint is https://")
 			}
 		default:
 			p.Add("protocol", "must be grpc or http, got %q", c.Protocol)
