@@ -29,7 +29,7 @@ type Breaker struct {
 	mu      sync.Mutex
 	now     time.Time // of the call in progress, for state-change callbacks
 	keys    *simplelru.LRU[string, *keyState]
-	series  *simplelru.LRU[uint64, struct{}]
+	series  *dbkey.Table // per-query series hash -> last seen, unix ns
 	pending []event
 }
 
@@ -55,9 +55,7 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger, clock func() t
 	if err != nil {
 		return nil, fmt.Errorf("dbbreaker: keys: %w", err)
 	}
-	if b.series, err = simplelru.NewLRU[uint64, struct{}](cfg.SeriesMemory, nil); err != nil {
-		return nil, fmt.Errorf("dbbreaker: series: %w", err)
-	}
+	b.series = dbkey.NewTable(cfg.SeriesMemory)
 	return b, nil
 }
 
@@ -147,10 +145,11 @@ func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch,
 						return true
 					}
 					k.volume++
-					if series := dbkey.HashMap(nameHash, p.Attrs); !b.series.Contains(series) {
-						b.series.Add(series, struct{}{})
+					series := dbkey.Mix(dbkey.HashMap(nameHash, p.Attrs))
+					if _, seen := b.series.Get(series); !seen {
 						k.newSeries++
 					}
+					b.series.Put(series, b.now.UnixNano())
 					b.check(k)
 					return false
 				}) == 0

@@ -35,7 +35,8 @@ type Config struct {
 	// evicted (an evicted open breaker stops shedding).
 	MaxKeys int `yaml:"max_keys"`
 	// SeriesMemory bounds the per-query series remembered, over all keys,
-	// to tell new series from known ones.
+	// to tell new series from known ones (the least recently seen of a
+	// small group of entries makes room).
 	SeriesMemory int `yaml:"series_memory"`
 	// MaxPendingEvents bounds the dbintel.breaker records waiting for a
 	// batch to ride on; beyond it they are counted and dropped.
