@@ -330,3 +330,25 @@ func TestStaleDiskDataExpires(t *testing.T) {
 		t.Errorf("%d requests sent with data older than max_age", n)
 	}
 }
+
+func TestUnreadableSegmentIsSetAside(t *testing.T) {
+	dir := t.TempDir()
+	crash(t, dir, 3, 0)
+	// A segment that cannot be read: a directory with its name (a mode-000
+	// file would not do, tests may run as root).
+	if err := os.Mkdir(segmentPath(dir, 999, "log"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	be := fakebackend.Start(t)
+	f, reg := newStopped(t, durableConfig(t, be, dir))
+	if got := gathered(t, reg, "dbintel_forward_items_recovered_total"); got != 6 {
+		t.Errorf("recovered %v items from the readable segment, want 6", got)
+	}
+	if got := gathered(t, reg, "dbintel_forward_queue_quarantined_bytes_total"); got == 0 {
+		t.Error("the unreadable segment was not reported")
+	}
+	shutdown(t, f, time.Second)
+	if _, err := os.Stat(filepath.Join(dir, quarantineDir, "seg-0000000000000999.log.unreadable")); err != nil {
+		t.Errorf("unreadable segment not moved aside: %v", err)
+	}
+}

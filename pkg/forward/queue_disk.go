@@ -73,7 +73,15 @@ func openDiskQueue(cfg QueueConfig) (*diskQueue, []*item, int64, error) {
 	for _, id := range ids {
 		seg, pending, qb, err := recoverSegment(cfg.Dir, id)
 		if err != nil {
-			return nil, nil, 0, errors.Join(fmt.Errorf("queue recovery, segment %d: %w", id, err), q.closeFiles())
+			// An unreadable segment must not stop every start (a crash
+			// loop): set it aside whole, unless even that fails.
+			qb, qerr := quarantineSegment(cfg.Dir, id)
+			if qerr != nil {
+				return nil, nil, 0, errors.Join(fmt.Errorf("queue recovery, segment %d: %w", id, err), qerr, q.closeFiles())
+			}
+			quarantined += qb
+			next = id + 1
+			continue
 		}
 		quarantined += qb
 		next = id + 1

@@ -152,6 +152,26 @@ func quarantineTail(dir string, seg *segment) (int64, error) {
 	return n, seg.f.Sync()
 }
 
+// quarantineSegment moves a whole segment that cannot be read into the
+// quarantine directory and returns its size.
+func quarantineSegment(dir string, id uint64) (int64, error) {
+	qdir := filepath.Join(dir, quarantineDir)
+	if err := os.MkdirAll(qdir, 0o700); err != nil {
+		return 0, fmt.Errorf("quarantine: %w", err)
+	}
+	src := segmentPath(dir, id, "log")
+	var size int64
+	if st, err := os.Stat(src); err == nil {
+		size = st.Size()
+	}
+	if err := os.Rename(src, filepath.Join(qdir, filepath.Base(src)+".unreadable")); err != nil {
+		return 0, fmt.Errorf("quarantine: %w", err)
+	}
+	_ = os.Remove(segmentPath(dir, id, "ack"))
+	pruneQuarantine(qdir)
+	return max(size, 1), nil // never 0: the move itself must show in the metric
+}
+
 // pruneQuarantine keeps the newest maxQuarantined files so repeated crashes
 // cannot fill the disk.
 func pruneQuarantine(qdir string) {
