@@ -228,11 +228,14 @@ func bodyError(raw *errRecorder, coding string, err error, maxRaw int64) error {
 
 // readLimited appends all of r to buf, failing with errTooLarge as soon as it
 // holds more than limit bytes. Capacity grows by doubling but never past
-// limit+1, so refusing costs at most about twice the limit in allocations.
+// limit+1, so refusing costs about twice the limit in allocations.
 func readLimited(r io.Reader, buf []byte, limit int64) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
-			n := min(max(2*int64(cap(buf)), minBufferGrow), limit+1)
+			n := max(2*int64(cap(buf)), minBufferGrow)
+			if n >= limit {
+				n = limit + 1 // room to notice one byte too many, never more
+			}
 			if n <= int64(len(buf)) {
 				return buf, errTooLarge
 			}

@@ -126,12 +126,12 @@ func TestGRPCTooLarge(t *testing.T) {
 			t.Fatalf("code = %s, want ResourceExhausted (%v)", code, err)
 		}
 	})
-	// A highly compressible log body: 8 MiB that zstd and gzip shrink to a few
-	// KiB. The server must stop decompressing at the limit.
+	// A highly compressible log body: 2 MiB (32 times the limit) that zstd and
+	// gzip shrink to a few KiB. The server must stop decompressing at the limit.
 	for _, comp := range []string{"gzip", "zstd"} {
 		t.Run("bomb "+comp, func(t *testing.T) {
 			ld := testLogs(1)
-			ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body().SetStr(strings.Repeat("a", 8<<20))
+			ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body().SetStr(strings.Repeat("a", 2<<20))
 			_, err := plogotlp.NewGRPCClient(cc).Export(context.Background(), plogotlp.NewExportRequestFromLogs(ld), grpc.UseCompressor(comp))
 			if code := status.Code(err); code != codes.ResourceExhausted {
 				t.Fatalf("code = %s, want ResourceExhausted (%v)", code, err)
