@@ -158,6 +158,11 @@ func TestRecoveryAfterCrash(t *testing.T) {
 				t.Fatalf("segments: %v", segs)
 			}
 			tc.damage(t, segs[0])
+			// And an ack log left without its segment by a crash mid-delete.
+			orphan := segmentPath(dir, 12345, "ack")
+			if err := os.WriteFile(orphan, make([]byte, 8), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			be := fakebackend.Start(t)
 			f, reg := newStopped(t, durableConfig(t, be, dir))
 			if got := gathered(t, reg, "dbintel_forward_items_recovered_total"); got != tc.wantRecovered {
@@ -171,6 +176,9 @@ func TestRecoveryAfterCrash(t *testing.T) {
 			be.WaitForItems(t, int(tc.wantRecovered), 10*time.Second)
 			waitBalanced(t, reg)
 			shutdown(t, f, 5*time.Second)
+			if _, err := os.Stat(orphan); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("orphan ack log kept: %v", err)
+			}
 			// A second start finds nothing left and nothing corrupt.
 			f2, reg2 := newStopped(t, durableConfig(t, be, dir))
 			if got := gathered(t, reg2, "dbintel_forward_items_recovered_total") + gathered(t, reg2, "dbintel_forward_queue_quarantined_bytes_total"); got != 0 {

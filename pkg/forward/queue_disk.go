@@ -64,6 +64,7 @@ func openDiskQueue(cfg QueueConfig) (*diskQueue, []*item, int64, error) {
 	}
 	q := &diskQueue{dir: cfg.Dir, lock: lock, maxItems: cfg.SizeItems, maxBytes: cfg.MaxBytes, dropOldest: cfg.DropOldest,
 		interval: interval, segBytes: segmentBytes, segs: map[uint64]*segment{}, notify: make(chan struct{}, 1), stopped: make(chan struct{})}
+	removeOrphanAcks(cfg.Dir)
 	ids, err := listSegments(cfg.Dir)
 	if err != nil {
 		return nil, nil, 0, errors.Join(err, lock.Close())

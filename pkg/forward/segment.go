@@ -52,6 +52,17 @@ func listSegments(dir string) ([]uint64, error) {
 	return ids, nil
 }
 
+// removeOrphanAcks deletes ack logs whose segment is gone (a crash between
+// the two removals of segment.remove).
+func removeOrphanAcks(dir string) {
+	acks, _ := filepath.Glob(filepath.Join(dir, "seg-*.ack"))
+	for _, a := range acks {
+		if _, err := os.Stat(strings.TrimSuffix(a, ".ack") + ".log"); errors.Is(err, os.ErrNotExist) {
+			_ = os.Remove(a)
+		}
+	}
+}
+
 func createSegment(dir string, id uint64) (*segment, error) {
 	f, err := os.OpenFile(segmentPath(dir, id, "log"), os.O_CREATE|os.O_EXCL|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
