@@ -32,6 +32,7 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"empty is defaults", "", nil, nil},
 		{"hash with key from env", "pii:\n  types: {email: hash}\n  hash_key: ${env:K}\n", map[string]string{"K": "0123456789abcdef0123"}, nil},
+		{"unquoted off", "pii:\n  types:\n    ip: off\n    card: drop\n", nil, nil},
 		{"hash without key", "pii:\n  types: {email: hash}\n", nil, []string{"pii.hash_key"}},
 		{"hash with short key", "pii:\n  types: {ssn: hash}\n  hash_key: short\n", nil, []string{"pii.hash_key"}},
 		{"unknown action", "pii:\n  types: {card: mask}\n", nil, []string{"pii.types.card"}},
