@@ -94,6 +94,39 @@ func TestMariaDBPlans(t *testing.T) {
 			}
 		})
 	}
+	t.Run("hash_stable_across_estimates_changes_on_index_drop", func(t *testing.T) { testMariaHashStability(t, db) })
+}
+
+// testMariaHashStability: the row estimates change with the data, the hash
+// does not; dropping the index changes it.
+func testMariaHashStability(t *testing.T, db *sql.DB) {
+	if _, err := db.Exec(`CREATE TABLE items (id INT PRIMARY KEY, sku INT NOT NULL, qty INT NOT NULL, KEY sku_idx (sku));
+		INSERT INTO items SELECT seq, seq, seq % 7 FROM seq_1_to_1000; ANALYZE TABLE items`); err != nil {
+		t.Fatal(err)
+	}
+	// Each sku goes from 1 row to about 60: the ref estimate changes, the
+	// access path stays.
+	const q = "SELECT i.qty, c.name FROM items i JOIN customers c ON c.id = i.id WHERE i.sku = 5"
+	small := explainMaria(t, db, "", q)
+	if _, err := db.Exec("INSERT INTO items SELECT seq, seq % 1000, seq % 7 FROM seq_1001_to_60000; ANALYZE TABLE items"); err != nil {
+		t.Fatal(err)
+	}
+	large := explainMaria(t, db, "", q)
+	if _, err := db.Exec("DROP INDEX sku_idx ON items"); err != nil {
+		t.Fatal(err)
+	}
+	dropped := explainMaria(t, db, "", q)
+	rows := func(p string) any { return annotate(t, p).AsRaw()[attrRows] }
+	if rows(small) == rows(large) {
+		t.Fatalf("row estimates did not change with the data; the test proves nothing:\n%s\n%s", small, large)
+	}
+	hash := func(p string) any { return annotate(t, p).AsRaw()[attrHash] }
+	if hash(small) != hash(large) {
+		t.Errorf("hash changed with estimates only:\n%s\n%s", small, large)
+	}
+	if hash(large) == hash(dropped) {
+		t.Errorf("hash unchanged after dropping the index:\n%s", dropped)
+	}
 }
 
 func explainMaria(t *testing.T, db *sql.DB, explain, query string) string {
