@@ -109,3 +109,16 @@ func TestHashStable(t *testing.T) {
 		t.Fatal("concatenation collision")
 	}
 }
+
+func BenchmarkHashMap(b *testing.B) {
+	m := pcommon.NewMap()
+	m.PutStr("db.query.id", "7000000000042")
+	m.PutStr("db.query.text", "UPDATE stock SET qty = qty - ? WHERE sku = ?")
+	m.PutInt("process.pid", 1042)
+	m.PutStr("db.session.state", "active")
+	m.PutStr("db.wait_event.type", "IO")
+	b.ReportAllocs()
+	for b.Loop() {
+		HashMap(HashOffset, m)
+	}
+}
