@@ -145,6 +145,9 @@ func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
 		return []byte(v.Str()), true
 	case pcommon.ValueTypeBytes:
 		raw := v.Bytes().AsRaw()
+		if raw == nil {
+			raw = []byte{} // nil means oversized to record()
+		}
 		return raw, declared || looksLikePlan(string(raw))
 	case pcommon.ValueTypeMap, pcommon.ValueTypeSlice:
 		// A structured body only counts when declared: re-encoding every

@@ -146,6 +146,20 @@ func TestEventNameAttributeAndBodyAttribute(t *testing.T) {
 	}
 }
 
+func TestBytesBody(t *testing.T) {
+	b := planBatch("app", planRecord{event: true}, planRecord{event: true})
+	recs := b.Logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	recs.At(0).Body().SetEmptyBytes().FromRaw(readTestdata(t, "pg_seqscan.json"))
+	recs.At(1).Body().SetEmptyBytes()
+	process(t, newTestExtractor(t, nil), b)
+	if _, ok := recs.At(0).Attributes().Get(attrHash); !ok {
+		t.Error("bytes body not parsed")
+	}
+	if v, _ := recs.At(1).Attributes().Get(attrError); v.Str() != reasonParse {
+		t.Errorf("empty bytes body: error %q, want parse", v.Str())
+	}
+}
+
 func TestStructuredBody(t *testing.T) {
 	var doc any
 	if err := json.Unmarshal(readTestdata(t, "pg_hashjoin.json"), &doc); err != nil {
