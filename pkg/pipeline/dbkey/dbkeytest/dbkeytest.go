@@ -9,7 +9,6 @@ import (
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -121,14 +120,3 @@ func Batch(s Shape) pipeline.Batch {
 }
 
 func queryID(s Shape, q int) string { return fmt.Sprintf("%d", 7000000000000+s.QueryIDOffset+q) }
-
-// Event appends one log record with the given event name and attributes to
-// a new resource of the database db.
-func Event(ld plog.Logs, db int, name string, attrs map[string]any) plog.LogRecord {
-	rl := ld.ResourceLogs().AppendEmpty()
-	Resource(rl.Resource(), db)
-	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-	lr.SetEventName(name)
-	_ = lr.Attributes().FromRaw(attrs)
-	return lr
-}
