@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -82,6 +83,26 @@ func TestAuth(t *testing.T) {
 				t.Errorf("%d batches reached the pipeline, want %d", got, wantBatches)
 			}
 		})
+	}
+
+	// Refused requests are counted by code, though their items are unknown.
+	if err := s.Shutdown(context.Background()); err != nil { // makes counters final
+		t.Fatal(err)
+	}
+	var refused float64
+	for _, tt := range tests {
+		if !tt.ok {
+			refused++
+		}
+	}
+	if got := testutil.ToFloat64(s.m.requests.WithLabelValues(transportGRPC, signalMetrics, "Unauthenticated")); got != refused {
+		t.Errorf("gRPC Unauthenticated requests = %v, want %v", got, refused)
+	}
+	if got := testutil.ToFloat64(s.m.requests.WithLabelValues(transportHTTP, signalMetrics, "401")); got != refused {
+		t.Errorf("HTTP 401 requests = %v, want %v", got, refused)
+	}
+	if got := testutil.ToFloat64(s.m.received.WithLabelValues(transportHTTP, signalMetrics)); got != float64(len(tests))-refused {
+		t.Errorf("HTTP items received = %v, want %v (one point per accepted request)", got, float64(len(tests))-refused)
 	}
 }
 

@@ -71,7 +71,9 @@ func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slo
 			WriteTimeout:      h.WriteTimeout,
 			IdleTimeout:       h.IdleTimeout,
 			TLSConfig:         s.httpTLS,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			// net/http logs per-connection trouble (TLS handshakes of port
+			// scanners, ...): per-item noise, so Debug.
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		}
 	}
 	return s, nil
