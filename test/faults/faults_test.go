@@ -150,3 +150,29 @@ func checkBalance(t *testing.T, g *harness.Gateway) harness.Metrics {
 	}
 	return m
 }
+
+// phase lasts at least d and until cond holds (failing t after
+// deliveryTimeout): phases are short, but on a slow machine never so short
+// that the fault they stage did not happen.
+func phase(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	start := time.Now()
+	time.Sleep(d)
+	for !cond() {
+		if time.Since(start) > deliveryTimeout {
+			t.Fatalf("phase %q: condition not reached after %s", what, deliveryTimeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// ackedAtLeast is a phase condition: s has n acknowledged ids or more.
+func ackedAtLeast(s *harness.LogSender, n int) func() bool {
+	return func() bool { return len(s.Acked()) >= n }
+}
+
+// queuedAtLeast is a phase condition: the gateway's forward queue holds n
+// items or more.
+func queuedAtLeast(t *testing.T, g *harness.Gateway, n float64) func() bool {
+	return func() bool { return harness.ScrapeMetrics(t, g.Metrics).Sum("dbintel_forward_queue_items") >= n }
+}

@@ -62,9 +62,9 @@ func TestPermanentRefusals(t *testing.T) {
 				acked[id] = struct{}{}
 			}
 			requireNoLoss(t, waitDelivered(t, be, acked, deliveryTimeout))
-			if got := readyz(t, g); got != http.StatusOK {
-				t.Errorf("/readyz = %d after a success, want 200", got)
-			}
+			// The backend records the data before the gateway reads the
+			// answer, so readiness may lag the delivery a moment.
+			phase(t, 0, "ready again after a success", func() bool { return readyz(t, g) == http.StatusOK })
 		})
 	}
 }
