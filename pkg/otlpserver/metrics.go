@@ -1,6 +1,8 @@
 package otlpserver
 
 import (
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -24,7 +26,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	opts := func(name, help string) prometheus.CounterOpts {
 		return prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "receiver", Name: name, Help: help}
 	}
@@ -39,7 +41,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			"Requests by answer code (gRPC code name or HTTP status), including those refused before decoding."), []string{"transport", "signal", "code"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.received, m.accepted, m.refused, m.requests)
+		for _, c := range []prometheus.Collector{m.received, m.accepted, m.refused, m.requests} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register self-metrics (one receiver per registry): %w", err)
+			}
+		}
 	}
-	return m
+	return m, nil
 }

@@ -115,3 +115,13 @@ func TestSelfMetricsBalance(t *testing.T) {
 		t.Errorf("gathered %d series: %v", n, err)
 	}
 }
+
+func TestSecondServerOnRegistryIsAnError(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	if _, err := New(testConfig(), noop, reg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(testConfig(), noop, reg, nil); err == nil {
+		t.Error("second receiver on one registry: want an error, not a silent or panicking registration")
+	}
+}

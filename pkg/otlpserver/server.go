@@ -50,13 +50,16 @@ func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, next: next, log: log, m: newMetrics(reg), auth: newAuthenticator(cfg.Auth)}
+	s := &Server{cfg: cfg, next: next, log: log, auth: newAuthenticator(cfg.Auth)}
 	var err error
 	if s.grpcTLS, err = cfg.GRPC.TLS.load(); err != nil {
 		return nil, fmt.Errorf("otlpserver: grpc.tls: %w", err)
 	}
 	if s.httpTLS, err = cfg.HTTP.TLS.load(); err != nil {
 		return nil, fmt.Errorf("otlpserver: http.tls: %w", err)
+	}
+	if s.m, err = newMetrics(reg); err != nil {
+		return nil, fmt.Errorf("otlpserver: %w", err)
 	}
 	registerGRPCZstd()
 	if cfg.GRPC.Endpoint != "" {
