@@ -19,6 +19,12 @@ func FuzzVerifyString(f *testing.F) {
 		"SELECT * FROM t WHERE a = 'x@y.com' AND b = 42 /* [HASHED:email:0123456789abcdef] */",
 		"[REDACTED:card] [HASHED:ssn:",
 		"(415) 555-2671 1-800-555-0199 phone 4155552671",
+		// Large inputs shaped to hit quadratic paths: many markers and
+		// findings, many '=' after spaces, many '@', many dollars.
+		strings.Repeat("[REDACTED:card] 4111111111111111 ", 2000),
+		strings.Repeat("password =     ", 4000),
+		strings.Repeat("a@b.co@", 8000),
+		strings.Repeat("0@0$", 8000),
 	} {
 		f.Add(s)
 	}

@@ -64,7 +64,7 @@ func findKeyValueSecrets(s string, out []finding) []finding {
 		// key just before: optional closing quote, then letters.
 		k := i
 		quoted := false
-		for k > 0 && s[k-1] == ' ' {
+		for k > 0 && i-k < 4 && s[k-1] == ' ' {
 			k--
 		}
 		if k > 0 && (s[k-1] == '"' || s[k-1] == '\'') {

@@ -96,7 +96,10 @@ func unstable(s string) bool {
 func (m sqlMasker) once(s string, dbms sqllexer.DBMSType) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	markers := strings.Contains(s, redactPrefix) || strings.Contains(s, hashPrefix)
+	var marks [][2]int
+	if strings.Contains(s, redactPrefix) || strings.Contains(s, hashPrefix) {
+		marks = markerSpans(s, nil)
+	}
 	lx := sqllexer.New(s, sqllexer.WithDBMS(dbms))
 	off := 0
 	for {
@@ -105,7 +108,7 @@ func (m sqlMasker) once(s string, dbms sqllexer.DBMSType) string {
 			break
 		}
 		n := len(tok.Value)
-		keep := markers && off+n <= len(s) && s[off:off+n] == tok.Value && insideMarker(s, off, off+n)
+		keep := marks != nil && off+n <= len(s) && s[off:off+n] == tok.Value && overlaps(marks, off, off+n)
 		if !keep {
 			m.o.ObfuscateTokenValue(tok, nil)
 		}
@@ -140,10 +143,6 @@ func mayHaveLiteral(s string) bool {
 		}
 	}
 	return false
-}
-
-func markerAt(s string, i int) bool {
-	return strings.HasPrefix(s[i:], redactPrefix) || strings.HasPrefix(s[i:], hashPrefix)
 }
 
 // dialect maps db.system(.name) to the lexer's dialect: MySQL quotes strings
