@@ -21,7 +21,17 @@ import (
 
 	"github.com/dbintel/dbintel/test/fakebackend"
 	"github.com/dbintel/dbintel/test/harness"
+	"go.uber.org/goleak"
 )
+
+// TestMain checks that the senders, fake backends and process waiters are
+// all gone at the end; idle keep-alive connections of http.Get (metrics
+// and health polls) are not leaks.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"))
+}
 
 // shutdownTimeout is the gateway's --shutdown-timeout in this suite.
 const shutdownTimeout = 3 * time.Second

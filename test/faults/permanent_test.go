@@ -43,8 +43,12 @@ func TestPermanentRefusals(t *testing.T) {
 			if reqs := be.Requests(); len(reqs) != 1 {
 				t.Errorf("backend saw %d requests, want exactly one attempt", len(reqs))
 			}
-			if got := readyz(t, g); (got == http.StatusOK) == tc.notReady {
-				t.Errorf("/readyz = %d after a %d", got, tc.status)
+			want := http.StatusOK
+			if tc.notReady {
+				want = http.StatusServiceUnavailable
+			}
+			if got := readyz(t, g); got != want {
+				t.Errorf("/readyz = %d after a %d, want %d", got, tc.status, want)
 			}
 			m := checkBalance(t, g)
 			if got := m.Sum("dbintel_forward_requests_total", "outcome", "permanent"); got != 1 {

@@ -29,7 +29,9 @@ func TestThrottled(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitRequests(t, be, 1)
-			time.Sleep(200 * time.Millisecond)
+			// The throttle holds once the gateway has read the 429, which
+			// it counts: only then may more data reach its workers.
+			waitMetric(t, g, 1, "dbintel_forward_requests_total", "outcome", "throttled")
 			lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			s.Run(lctx, 2, 20, 50*time.Millisecond)
 			cancel()
