@@ -191,8 +191,14 @@ func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch,
 
 // ExportFailed is called by the forwarder for data the backend rejected
 // permanently; the items count against the export-failure budget of each
-// resource's key. reason is the forwarder's (bounded) drop reason.
+// resource's key. reason is the forwarder's (bounded) drop reason. Refusals
+// that say the gateway itself is misconfigured — "unauthorized" (bad
+// api-key) and "not_found" (wrong endpoint) — are nobody's source's fault
+// and would trip every breaker at once, so they are ignored.
 func (b *Breaker) ExportFailed(bt pipeline.Batch, reason string) {
+	if reason == "unauthorized" || reason == "not_found" {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.now = b.clock()

@@ -193,6 +193,7 @@ func TestExportFailuresTrip(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.ExportFailuresPerInterval = 10
 	br, clk := newBreaker(t, cfg, nil)
+	br.ExportFailed(build(traffic{db: 1, events: 50}), "unauthorized") // the gateway's fault: ignored
 	failed := build(traffic{db: 1, events: 8})
 	br.ExportFailed(failed, "invalid_argument")
 	clk.add(time.Second)
