@@ -93,9 +93,22 @@ func attr(lr plog.LogRecord, k string) pcommon.Value {
 	return v
 }
 
+type sqlConn = sql.Conn
+
+// startServerB is startServer for benchmarks.
+func startServerB(b *testing.B) (*mariadbtest.Server, Config) {
+	b.Helper()
+	return startServerTB(b)
+}
+
 // startServer starts MariaDB with performance_schema and returns a config
 // pointing at it.
 func startServer(t *testing.T, opts ...mariadbtest.Option) (*mariadbtest.Server, Config) {
+	t.Helper()
+	return startServerTB(t, opts...)
+}
+
+func startServerTB(t testing.TB, opts ...mariadbtest.Option) (*mariadbtest.Server, Config) {
 	t.Helper()
 	if len(opts) == 0 {
 		opts = []mariadbtest.Option{mariadbtest.WithPerformanceSchema()}
