@@ -36,7 +36,7 @@ func DefaultConfig() Config {
 		QueryStats: QueryStatsConfig{Enabled: true, CollectionInterval: 60 * time.Second, TopN: 200,
 			MaxStatements: 20000, TextCacheSize: 5000,
 			Explain: ExplainConfig{TopN: 5, PerQueryPerHour: 1, ErrorTTL: time.Hour}},
-		Databases: DatabasesConfig{MaxConnections: 2, MaxTables: 200},
+		Databases: DatabasesConfig{MaxConnections: 2, MaxTables: 200, CollectionInterval: time.Minute},
 		Sessions:  SessionsConfig{Enabled: true, SampleInterval: time.Second, EmitInterval: 10 * time.Second, MaxSamples: 1000},
 		Plans:     PlansConfig{CollectionInterval: 10 * time.Second, MaxPlans: 100},
 	}
@@ -73,6 +73,9 @@ func (c Config) Validate() error {
 	}
 	if c.Databases.MaxTables < 1 {
 		p.Add("databases.max_tables", "must be at least 1")
+	}
+	if c.Databases.CollectionInterval < time.Second {
+		p.Add("databases.collection_interval", "must be at least 1s")
 	}
 	c.QueryStats.validate(&p, "query_stats")
 	c.Sessions.validate(&p, "sessions")
@@ -164,8 +167,11 @@ type DatabasesConfig struct {
 	// session in that database).
 	MaxConnections int `yaml:"max_connections"`
 	// MaxTables bounds the tables and indexes reported per database (the
-	// largest first).
+	// tables with the most rows, the most scanned indexes).
 	MaxTables int `yaml:"max_tables"`
+	// CollectionInterval of per-database statistics: they change slowly,
+	// and reading them costs a connection per database.
+	CollectionInterval time.Duration `yaml:"collection_interval"`
 }
 
 func (c DatabasesConfig) allowed(db string) bool {

@@ -43,7 +43,7 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	}
 	m := newPGMetrics(reg)
 	pool := newDBPool(conn, cc, cfg.Databases.MaxConnections, logger)
-	cols = append(cols, &tablesCollector{target: target, main: conn, pool: pool, cfg: cfg.Databases, interval: cfg.CollectionInterval,
+	cols = append(cols, &tablesCollector{target: target, main: conn, pool: pool, cfg: cfg.Databases, interval: cfg.Databases.CollectionInterval,
 		enabled: enabledMetrics(cfg.Metrics), deltas: scrape.NewDeltas(maxInfraSeries), log: logger})
 	if cfg.QueryStats.Enabled {
 		cols = append(cols, newQueryStats(target, conn, cfg.QueryStats, logger, m))

@@ -83,18 +83,22 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 		}
 		q.lastReset, q.lastDealloc = resetAt, dealloc
 
-		// Texts only for entries never seen: own statements are recognised
-		// by their marker before they are ever counted.
-		var unseen []stmtKey
-		for _, r := range rows {
-			if !q.tracker.known(r.key) && !q.texts.Contains(r.key) {
-				unseen = append(unseen, r.key)
+		// pg_stat_statements(true) reads the server's whole text file, so
+		// texts are fetched for every entry only at the baseline (which
+		// recognises the scraper's own statements by their marker), and
+		// afterwards only for new entries that make the top N.
+		baseline = !q.tracker.baselined
+		if baseline {
+			var unseen []stmtKey
+			for _, r := range rows {
+				if !q.texts.Contains(r.key) {
+					unseen = append(unseen, r.key)
+				}
+			}
+			if err := q.fetchTexts(ctx, conn, version, unseen); err != nil {
+				return err
 			}
 		}
-		if err := q.fetchTexts(ctx, conn, version, unseen); err != nil {
-			return err
-		}
-		baseline = !q.tracker.baselined
 		var dropped int
 		deltas, dropped = q.tracker.apply(rows, func(k stmtKey) bool { t, _ := q.texts.Peek(k); return t.own })
 		q.m.dropped.Add(float64(dropped))
@@ -113,6 +117,8 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 		if err := q.fetchTexts(ctx, conn, version, missing); err != nil {
 			q.log.Debug("query text fetch failed", "error", err)
 		}
+		// Own statements first met after the baseline are known now.
+		deltas, top = q.dropOwn(deltas), q.dropOwn(top)
 		if q.explain != nil {
 			plans = q.explainTop(ctx, conn, version, top, now)
 		}
@@ -129,6 +135,16 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 	b := q.emit(deltas, top, start, now)
 	q.emitPlans(b, plans, now)
 	return b, nil
+}
+
+func (q *queryStats) dropOwn(ds []stmtDelta) []stmtDelta {
+	out := ds[:0:0]
+	for _, d := range ds {
+		if t, _ := q.texts.Peek(d.key); !t.own {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (q *queryStats) fetchTexts(ctx context.Context, conn *pgx.Conn, version int, keys []stmtKey) error {

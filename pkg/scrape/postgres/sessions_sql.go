@@ -8,37 +8,39 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// sqlActivityTemplate samples every other session in one query.
-// pg_blocking_pids takes lock-manager locks, so it only runs for sessions
-// waiting on a lock. A relation name is resolved only in the scraper's own
-// database (regclass is per database); elsewhere the OID is reported.
-const sqlActivityTemplate = ownMarker + `SELECT a.pid, COALESCE(a.datname, ''), COALESCE(a.usename, ''), COALESCE(a.application_name, ''),
+// sqlActivityTemplate samples every other session in one query. pg_locks
+// is read once per sample (a CTE, not a per-session subquery: each read of
+// it walks the lock table), and pg_blocking_pids, which takes lock-manager
+// locks, runs only for sessions waiting on a lock. A relation name is
+// resolved only in the scraper's own database (regclass is per database);
+// elsewhere the OID is reported.
+const sqlActivityTemplate = ownMarker + `WITH w AS MATERIALIZED (
+  SELECT DISTINCT ON (pid) pid, mode, locktype, relation, database%s FROM pg_locks WHERE NOT granted)
+SELECT a.pid, COALESCE(a.datname, ''), COALESCE(a.usename, ''), COALESCE(a.application_name, ''),
   COALESCE(a.state, ''), COALESCE(a.wait_event_type, ''), COALESCE(a.wait_event, ''), COALESCE(a.backend_type, ''),
   %s, COALESCE(a.query, ''), a.query_start, a.xact_start, now(),
   CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END,
-  COALESCE(l.mode, ''), COALESCE(l.locktype, ''),
-  COALESCE(CASE WHEN l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                THEN l.relation::regclass::text ELSE l.relation::text END, ''),
+  COALESCE(w.mode, ''), COALESCE(w.locktype, ''),
+  COALESCE(CASE WHEN w.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                THEN w.relation::regclass::text ELSE w.relation::text END, ''),
   %s
-FROM pg_stat_activity a
-LEFT JOIN LATERAL (SELECT mode, locktype, relation, database%s FROM pg_locks
-                   WHERE pid = a.pid AND NOT granted LIMIT 1) l ON a.wait_event_type = 'Lock'
+FROM pg_stat_activity a LEFT JOIN w ON w.pid = a.pid AND a.wait_event_type = 'Lock'
 WHERE a.pid <> pg_backend_pid() AND COALESCE(a.application_name, '') <> '` + ApplicationName + `'`
 
 // Version-gated columns: query_id (14+) and pg_locks.waitstart (14+).
 const (
 	colQueryID14     = "a.query_id"
 	colNoQueryID     = "NULL::int8"
-	colWaitStart14   = "l.waitstart"
+	colWaitStart14   = "w.waitstart"
 	colNoWaitStart   = "NULL::timestamptz"
 	colLockWaitStart = ", waitstart"
 )
 
 func activitySQL(version int) string {
 	if version >= 140000 {
-		return fmt.Sprintf(sqlActivityTemplate, colQueryID14, colWaitStart14, colLockWaitStart)
+		return fmt.Sprintf(sqlActivityTemplate, colLockWaitStart, colQueryID14, colWaitStart14)
 	}
-	return fmt.Sprintf(sqlActivityTemplate, colNoQueryID, colNoWaitStart, "")
+	return fmt.Sprintf(sqlActivityTemplate, "", colNoQueryID, colNoWaitStart)
 }
 
 // session is one row of a pg_stat_activity sample.

@@ -13,8 +13,9 @@ import (
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
-// Per-database views, the largest relations first so the cap keeps the
-// ones that matter.
+// Per-database views. The cap keeps the tables with the most rows and the
+// most used indexes: ordering by pg_total_relation_size would stat the
+// files of every relation each time.
 const (
 	sqlTables = ownMarker + `SELECT t.schemaname || '.' || t.relname, t.n_live_tup, t.n_dead_tup, t.n_tup_ins, t.n_tup_upd, t.n_tup_del, t.n_tup_hot_upd,
   t.seq_scan, t.vacuum_count, t.autovacuum_count, t.analyze_count + t.autoanalyze_count,
@@ -24,10 +25,10 @@ const (
   COALESCE(io.heap_blks_read, 0), COALESCE(io.heap_blks_hit, 0), COALESCE(io.idx_blks_read, 0), COALESCE(io.idx_blks_hit, 0),
   COALESCE(io.toast_blks_read, 0), COALESCE(io.toast_blks_hit, 0), COALESCE(io.tidx_blks_read, 0), COALESCE(io.tidx_blks_hit, 0)
 FROM pg_stat_user_tables t JOIN pg_statio_user_tables io USING (relid)
-ORDER BY pg_total_relation_size(t.relid) DESC LIMIT $1`
+ORDER BY t.n_live_tup + t.n_dead_tup DESC, t.relid LIMIT $1`
 	sqlTableCount = ownMarker + `SELECT count(*) FROM pg_stat_user_tables`
 	sqlIndexes    = ownMarker + `SELECT schemaname || '.' || relname, indexrelname, idx_scan, pg_relation_size(indexrelid)
-FROM pg_stat_user_indexes ORDER BY pg_relation_size(indexrelid) DESC LIMIT $1`
+FROM pg_stat_user_indexes ORDER BY idx_scan DESC, indexrelid LIMIT $1`
 	sqlFunctions = ownMarker + `SELECT schemaname || '.' || funcname, calls FROM pg_stat_user_functions ORDER BY calls DESC LIMIT $1`
 )
 
@@ -57,6 +58,9 @@ func (c *tablesCollector) Collect(ctx context.Context, now time.Time) (pipeline.
 	e := &emitter{mb: mb, deltas: c.deltas, now: now, enabled: c.enabled}
 	var errs []error
 	for _, db := range dbs {
+		if ctx.Err() != nil {
+			break
+		}
 		err := c.pool.conn(db).Do(ctx, func(ctx context.Context, conn *pgx.Conn, _ int) error {
 			return c.scrapeDatabase(ctx, conn, db, e)
 		})
