@@ -65,7 +65,8 @@ func NewLogSender(t testing.TB, addr string) *LogSender {
 // bodyBytes random (incompressible) bytes, or a short text when 0. It
 // retries retryable refusals until ctx ends and returns the ids once they
 // are acknowledged; a permanent refusal or the end of ctx returns an error
-// and the ids stay unacknowledged.
+// and the ids stay unacknowledged. Each attempt runs to its answer (or a
+// 10 s timeout) even if ctx ends meanwhile.
 func (s *LogSender) Send(ctx context.Context, n, bodyBytes int) ([]int64, error) {
 	ids := make([]int64, n)
 	ld := plog.NewLogs()
@@ -89,7 +90,9 @@ func (s *LogSender) Send(ctx context.Context, n, bodyBytes int) ([]int64, error)
 	}
 	req := plogotlp.NewExportRequestFromLogs(ld)
 	for {
-		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		// The end of ctx stops further retries, never an attempt in flight:
+		// a cancelled attempt leaves its outcome unknown to the sender.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		_, err := s.client.Export(actx, req)
 		cancel()
 		s.mu.Lock()
