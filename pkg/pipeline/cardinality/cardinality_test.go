@@ -3,6 +3,7 @@ package cardinality
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +272,27 @@ func TestYAML(t *testing.T) {
 	}
 	if c := wrap.Cardinality; c.MaxSeriesPerMetric != 5000 || c.Window != time.Hour || c.MaxMetrics != 5000 {
 		t.Fatalf("decoded %+v", c)
+	}
+}
+
+// The example config in testdata (the block deploy/gateway.yaml takes) is
+// valid, decodes to the defaults and builds the stage.
+func TestExampleConfig(t *testing.T) {
+	data, err := os.ReadFile("testdata/gateway.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrap struct {
+		C Config `yaml:"cardinality"`
+	}
+	wrap.C = DefaultConfig()
+	if err := config.Parse(data, func(string) (string, bool) { return "", false }, &wrap); err != nil {
+		t.Fatal(err)
+	}
+	if wrap.C != DefaultConfig() {
+		t.Fatalf("example differs from the defaults:\n%+v\n%+v", wrap.C, DefaultConfig())
+	}
+	if _, err := New(wrap.C, nil, nil); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package dbbreaker
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +49,27 @@ func TestYAML(t *testing.T) {
 	}
 	if err := config.Parse([]byte("breaker:\n  volume: 1\n"), func(string) (string, bool) { return "", false }, &wrap); err == nil {
 		t.Fatal("unknown key accepted")
+	}
+}
+
+// The example config in testdata (the block deploy/gateway.yaml takes) is
+// valid, decodes to the defaults and builds the stage.
+func TestExampleConfig(t *testing.T) {
+	data, err := os.ReadFile("testdata/gateway.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrap struct {
+		C Config `yaml:"breaker"`
+	}
+	wrap.C = DefaultConfig()
+	if err := config.Parse(data, func(string) (string, bool) { return "", false }, &wrap); err != nil {
+		t.Fatal(err)
+	}
+	if wrap.C != DefaultConfig() {
+		t.Fatalf("example differs from the defaults:\n%+v\n%+v", wrap.C, DefaultConfig())
+	}
+	if _, err := New(wrap.C, nil, nil, nil); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -162,5 +163,27 @@ func TestYAML(t *testing.T) {
 	}
 	if got := rm.Resource().Attributes().AsRaw(); got["deployment.environment.name"] != "prod" || got["tier"] != int64(3) {
 		t.Fatalf("resource = %v", got)
+	}
+}
+
+// The example config in testdata (the block deploy/gateway.yaml takes) is
+// valid, decodes to the defaults and builds the stage.
+func TestExampleConfig(t *testing.T) {
+	data, err := os.ReadFile("testdata/gateway.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrap struct {
+		C Config `yaml:"enrich"`
+	}
+	wrap.C = DefaultConfig()
+	if err := config.Parse(data, func(string) (string, bool) { return "", false }, &wrap); err != nil {
+		t.Fatal(err)
+	}
+	if len(wrap.C.Resource) != 1 || wrap.C.Resource[0].Value != "production" {
+		t.Fatalf("decoded %+v", wrap.C)
+	}
+	if _, err := New(wrap.C); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,6 +1,10 @@
 package sample
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +76,63 @@ sample:
 	r := c.Rules[0]
 	if *r.SampleRate != 0.1 || r.MaxPerMinute != 600 || r.Dedup.Window != 5*time.Minute || r.When[1].Value != "0.01" {
 		t.Fatalf("rule = %+v", r)
+	}
+}
+
+// The example config in testdata (the block deploy/gateway.yaml takes) is
+// valid, decodes to the defaults and builds the stage.
+func TestExampleConfig(t *testing.T) {
+	data, err := os.ReadFile("testdata/gateway.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrap struct {
+		C Config `yaml:"sample"`
+	}
+	wrap.C = DefaultConfig()
+	if err := config.Parse(data, func(string) (string, bool) { return "", false }, &wrap); err != nil {
+		t.Fatal(err)
+	}
+	wrap.C.Rules = nil // "rules: []" decodes to an empty slice
+	if !reflect.DeepEqual(wrap.C, DefaultConfig()) {
+		t.Fatalf("example differs from the defaults:\n%+v\n%+v", wrap.C, DefaultConfig())
+	}
+	if _, err := New(wrap.C, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The opt-in rules shown commented out in testdata/gateway.yaml are valid.
+func TestExampleRules(t *testing.T) {
+	data, err := os.ReadFile("testdata/rules_example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrap struct {
+		C Config `yaml:"sample"`
+	}
+	wrap.C = DefaultConfig()
+	if err := config.Parse(data, func(string) (string, bool) { return "", false }, &wrap); err != nil {
+		t.Fatal(err)
+	}
+	if len(wrap.C.Rules) != 3 {
+		t.Fatalf("%d rules", len(wrap.C.Rules))
+	}
+	s, err := New(wrap.C, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Idle samples are thinned to 10%; active ones are not matched.
+	kept := 0
+	for i := range 1000 {
+		b := oneLog("db.server.query_sample", map[string]any{"db.query.id": fmt.Sprint(i), "db.session.state": "idle in transaction"})
+		out, err := s.Process(context.Background(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept += out.Counts().Records
+	}
+	if kept < 60 || kept > 140 {
+		t.Fatalf("kept %d of 1000 idle samples, want about 100", kept)
 	}
 }
