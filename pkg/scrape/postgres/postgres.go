@@ -49,7 +49,7 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 		cols = append(cols, newQueryStats(target, conn, cfg.QueryStats, logger, m))
 	}
 	if cfg.Sessions.Enabled {
-		cols = append(cols, newSessions(target, conn, cfg.Sessions, m))
+		cols = append(cols, newSessions(target, conn, cfg.Sessions, m, logger))
 	}
 	for _, q := range cfg.CustomQueries {
 		cols = append(cols, &customCollector{target: target, pool: pool, q: q.withDefaults(), deltas: scrape.NewDeltas(maxCustomSeries)})

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -46,6 +47,7 @@ type sessions struct {
 	conn   *Conn
 	cfg    SessionsConfig
 	m      *pgMetrics
+	log    *slog.Logger
 	obf    *sqlobfuscate.Obfuscator
 	texts  *lru.Cache[string, [2]string]
 
@@ -56,10 +58,11 @@ type sessions struct {
 	order       []sampleKey // first-seen order, for stable output
 	chains      map[int32][]chainNode
 	emitted     bool
+	warnedPriv  bool
 }
 
-func newSessions(target scrape.Target, conn *Conn, cfg SessionsConfig, m *pgMetrics) *sessions {
-	s := &sessions{target: target, conn: conn, cfg: cfg, m: m, obf: sqlobfuscate.New("postgresql")}
+func newSessions(target scrape.Target, conn *Conn, cfg SessionsConfig, m *pgMetrics, log *slog.Logger) *sessions {
+	s := &sessions{target: target, conn: conn, cfg: cfg, m: m, log: log, obf: sqlobfuscate.New("postgresql")}
 	s.texts, _ = lru.New[string, [2]string](obfuscatedCache)
 	s.resetWindow(time.Time{})
 	return s
@@ -101,8 +104,22 @@ func (s *sessions) Collect(ctx context.Context, now time.Time) (pipeline.Batch, 
 }
 
 // add folds one sample into the window.
+// insufficientPrivilege is what pg_stat_activity shows instead of another
+// role's query when the scraper's role lacks pg_read_all_stats.
+const insufficientPrivilege = "<insufficient privilege>"
+
 func (s *sessions) add(sample []session) {
 	s.samples++
+	for i := range sample {
+		if sample[i].query == insufficientPrivilege {
+			sample[i].query = ""
+			if !s.warnedPriv {
+				s.warnedPriv = true
+				s.log.Warn("pg_stat_activity hides other roles' queries and waits from the scraper; samples lack them",
+					"fix", "GRANT pg_monitor TO <scraper role>")
+			}
+		}
+	}
 	for _, x := range sample {
 		k := sessionSeries{db: x.datname, state: x.state, waitType: x.waitType, waitEvent: x.waitEvent}
 		if _, ok := s.counts[k]; ok || len(s.counts) < maxSessionSeries {

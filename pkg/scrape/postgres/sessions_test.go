@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -126,7 +127,7 @@ func eventuallyPG(t *testing.T, cond func() bool) {
 func TestSessionsWindow(t *testing.T) {
 	cfg := DefaultConfig().Sessions
 	cfg.EmitInterval = 10 * time.Second
-	s := newSessions(testTarget(), nil, cfg, newPGMetrics(nil))
+	s := newSessions(testTarget(), nil, cfg, newPGMetrics(nil), slog.New(slog.DiscardHandler))
 	start := time.Unix(1_700_000_000, 0)
 	qs := start.Add(-time.Second)
 	active := session{pid: 7, datname: "app", state: "active", backend: "client backend", query: "SELECT 1", queryStart: &qs, now: start}
