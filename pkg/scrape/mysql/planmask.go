@@ -34,13 +34,16 @@ func maskPlan(plan []byte, obf *sqlobfuscate.Obfuscator) ([]byte, error) {
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
-			if len(stack) > 0 {
-				return nil, errors.New("plan json: truncated")
+			if len(stack) > 0 || out.Len() == 0 {
+				return nil, errors.New("plan json: truncated or empty")
 			}
 			break
 		}
 		if err != nil {
 			return nil, fmt.Errorf("plan json: %w", err)
+		}
+		if len(stack) == 0 && out.Len() > 0 {
+			return nil, errors.New("plan json: more than one document")
 		}
 		top := len(stack) - 1
 		isKey := top >= 0 && stack[top].object && stack[top].wantKey
