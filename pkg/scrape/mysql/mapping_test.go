@@ -238,3 +238,28 @@ func TestNewTargetFromDSN(t *testing.T) {
 		t.Fatalf("withSystem changed identity: %+v", got)
 	}
 }
+
+// TestSessionsAveraged: mysql.sessions is the average number of sessions
+// per sample over the window (active session history), and query samples
+// of one statement seen twice fold into one event with sample_count 2.
+func TestSessionsAveraged(t *testing.T) {
+	s := newSamples(testTarget(), nil, DefaultConfig(), nil, newSelfMetrics(nil))
+	now := time.Unix(1_700_000_000, 0)
+	busy := session{id: 7, db: "app", command: "Query", text: "SELECT 1", elapsedS: 3}
+	idle := session{id: 8, db: "app", command: "Sleep"}
+	s.add([]session{busy, idle}, now)
+	busy.elapsedS = 4
+	s.add([]session{busy}, now.Add(time.Second))
+	s.add(nil, now.Add(2*time.Second))
+	b := s.emit(s.target, nil, now.Add(2*time.Second))
+	if p := points(b.Metrics, "mysql.sessions", "command", "Query"); len(p) != 1 || p[0].value() != 2.0/3 {
+		t.Errorf("active average = %v, want 2/3", p)
+	}
+	if p := points(b.Metrics, "mysql.sessions", "command", "Sleep"); len(p) != 1 || p[0].value() != 1.0/3 {
+		t.Errorf("idle average = %v, want 1/3", p)
+	}
+	ev := events(b.Logs, "db.server.query_sample")
+	if len(ev) != 1 || attr(ev[0], "mysql.sample_count").Int() != 2 || attr(ev[0], "db.query.duration").Double() != 4 {
+		t.Fatalf("samples = %d, want one with sample_count 2 and the latest duration", len(ev))
+	}
+}

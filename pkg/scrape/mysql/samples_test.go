@@ -140,6 +140,11 @@ func TestSamplesBlockingAndExplainLive(t *testing.T) {
 			t.Errorf("literal in sample text %q", txt)
 		}
 	}
+	if own := col.(*samples).conn.info.ownID; own == 0 {
+		t.Error("own connection id unknown")
+	} else if _, ok := sampleOf(ld, own); ok {
+		t.Error("the scraper sampled its own session")
+	}
 	if _, ok := sampleOf(ld, aID); ok {
 		t.Error("idle-in-transaction blocker A must not be a query sample")
 	}
