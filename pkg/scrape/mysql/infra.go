@@ -29,6 +29,8 @@ type infraCollector struct {
 	deltas   *scrape.Deltas
 	log      *slog.Logger
 	m        *selfMetrics
+
+	warnedReplica bool
 }
 
 func (c *infraCollector) Name() string            { return "mysql.metrics" }
@@ -50,9 +52,13 @@ func (c *infraCollector) Collect(ctx context.Context, now time.Time) (pipeline.B
 		emitStatus(mb, c.deltas, status, poolSize, now)
 		replica, err := replicaStatus(ctx, conn, info)
 		if err != nil {
-			// A missing REPLICATION CLIENT / SLAVE MONITOR privilege only
-			// costs the replica metrics.
-			c.log.Debug("replica status unavailable", "error", err)
+			// A missing privilege only costs the replica metrics: say so
+			// once, keep the rest.
+			if !c.warnedReplica {
+				c.warnedReplica = true
+				c.log.Warn("cannot read replica status; replica metrics are missing", "error", err,
+					"fix", "GRANT REPLICATION CLIENT ON *.* TO <scraper user> (MariaDB 10.5+: GRANT SLAVE MONITOR)")
+			}
 		} else {
 			emitReplica(mb, replica, now)
 		}

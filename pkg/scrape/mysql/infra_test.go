@@ -68,6 +68,18 @@ func TestInfraMetricsLive(t *testing.T) {
 	if s.AggregationTemporality() != pmetric.AggregationTemporalityDelta || !s.IsMonotonic() {
 		t.Error("row operations must be a monotonic delta sum")
 	}
+	// A configured but stopped replica connection: both threads report 0.
+	mustExec(t, db, "CHANGE MASTER 'c1' TO MASTER_HOST = '127.0.0.1', MASTER_PORT = 1")
+	md = collect(t, c, t0.Add(20*time.Second)).Metrics
+	for _, name := range []string{"mysql.replica.io_thread.running", "mysql.replica.sql_thread.running", "mysql.replica.sql_delay"} {
+		if p := points(md, name, "channel", "c1"); len(p) != 1 || p[0].value() != 0 {
+			t.Errorf("%s = %v, want one point 0 for channel c1", name, p)
+		}
+	}
+	if p := points(md, "mysql.replica.time_behind_source"); len(p) != 0 {
+		t.Errorf("time behind must be absent while the SQL thread is stopped: %v", p)
+	}
+	md = b.Metrics
 	io := points(md, "mysql.table.io.wait.count", "operation", "insert", "table", "t", "schema", "test")
 	if len(io) != 1 || io[0].value() != 10 {
 		t.Errorf("table io insert count = %v, want 10", io)

@@ -13,6 +13,18 @@ import (
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
+func TestReplicaStatusSQLByServer(t *testing.T) {
+	for info, want := range map[serverInfo]string{
+		{mariadb: true, version: 101114}: "SHOW ALL SLAVES STATUS",
+		{version: 80036}:                 "SHOW REPLICA STATUS",
+		{version: 80021}:                 "SHOW SLAVE STATUS",
+	} {
+		if got := replicaStatusSQL(info); got != want {
+			t.Errorf("%+v: %q, want %q", info, got, want)
+		}
+	}
+}
+
 func TestLockWaitsSQLByServer(t *testing.T) {
 	cases := []struct {
 		info serverInfo

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dbintel/dbintel/pkg/scrape"
@@ -20,16 +19,22 @@ type replicaRow struct {
 	ioRun, sqlRunning bool
 }
 
-// replicaStatus reads SHOW REPLICA STATUS (MySQL 8.0.22+, MariaDB 10.5.1+)
-// or SHOW SLAVE STATUS on older servers; nil rows on a primary.
+// replicaStatusSQL is SHOW ALL SLAVES STATUS on MariaDB (every named
+// connection of multi-source replication; valid on every 10.x), SHOW
+// REPLICA STATUS on MySQL 8.0.22+ and SHOW SLAVE STATUS before.
+func replicaStatusSQL(info serverInfo) string {
+	switch {
+	case info.mariadb:
+		return "SHOW ALL SLAVES STATUS"
+	case info.version >= 80022:
+		return "SHOW REPLICA STATUS"
+	}
+	return "SHOW SLAVE STATUS"
+}
+
+// replicaStatus reads the replica status; no rows on a primary.
 func replicaStatus(ctx context.Context, conn *sql.Conn, info serverInfo) ([]replicaRow, error) {
-	q := "SHOW SLAVE STATUS"
-	if (info.mariadb && info.version >= 100501) || (!info.mariadb && info.version >= 80022) {
-		q = "SHOW REPLICA STATUS"
-	}
-	if info.mariadb {
-		q = strings.Replace(q, "SHOW", "SHOW ALL", 1) // every named connection
-	}
+	q := replicaStatusSQL(info)
 	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", q, err)
