@@ -49,6 +49,10 @@ func TestThrottled(t *testing.T) {
 				}
 			}
 			t.Logf("%d requests; first after the 429 came %s later", len(reqs), reqs[1].At.Sub(throttledAt))
+			// The throttle ends with one probe, not with every worker at once.
+			if reqs[1].Concurrent != 1 {
+				t.Errorf("the first request after the throttle had %d concurrent requests, want a single probe", reqs[1].Concurrent)
+			}
 			waitQueueEmpty(t, g)
 			m := checkBalance(t, g)
 			if got := m.Sum("dbintel_forward_requests_total", "outcome", "throttled"); got != 1 {
