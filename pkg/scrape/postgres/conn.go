@@ -60,6 +60,11 @@ func newConn(cfg *pgx.ConnConfig, log *slog.Logger) *Conn {
 func (c *Conn) Do(ctx context.Context, fn func(ctx context.Context, conn *pgx.Conn, version int) error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		// The run's time went by waiting for another collector: give up
+		// without touching the session.
+		return err
+	}
 	if c.c == nil || c.c.IsClosed() {
 		conn, err := pgx.ConnectConfig(ctx, c.cfg)
 		if err != nil {
@@ -73,19 +78,17 @@ func (c *Conn) Do(ctx context.Context, fn func(ctx context.Context, conn *pgx.Co
 				c.version, _ = strconv.Atoi(v)
 			}
 		}
+		c.log.Info("connected to PostgreSQL", "database", c.cfg.Database, "server_version_num", c.version)
 	}
 	err := fn(ctx, c.c, c.version)
-	if err != nil && broken(err) {
-		c.c.Close(context.Background())
+	if err != nil && c.c.IsClosed() {
+		// pgx closes a connection it can no longer trust (network error,
+		// cancelled mid-query); an error the server answered with, such as
+		// a timeout or a missing privilege, leaves the session usable.
 		c.c = nil
 	}
 	return err
 }
-
-// broken reports whether err leaves the connection unusable: anything but
-// an error the server answered with (a timeout or a missing privilege
-// keeps the session fine).
-func broken(err error) bool { return !isServerAnswer(err) }
 
 // Close closes the connection.
 func (c *Conn) Close() {
