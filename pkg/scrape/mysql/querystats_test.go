@@ -160,3 +160,20 @@ func TestPerformanceSchemaOff(t *testing.T) {
 		t.Errorf("sample attrs: %v", s.Attributes().AsRaw())
 	}
 }
+
+// TestQueryStatsInstrumentsOff: consumers on but every statement
+// instrument off means nothing is counted; the fix names the UPDATE of
+// setup_instruments, and it works as written.
+func TestQueryStatsInstrumentsOff(t *testing.T) {
+	srv, cfg := startServer(t, mariadbtest.WithArgs("--performance-schema=ON", "--performance-schema-instrument=statement/%=OFF"))
+	c := collectorNamed(t, cfg, "mysql.query_stats")
+	_, err := c.Collect(context.Background(), time.Now())
+	var d *scrape.DisabledError
+	if !errorsAs(err, &d) || !strings.HasPrefix(d.Fix, "UPDATE performance_schema.setup_instruments SET ENABLED = 'YES', TIMED = 'YES' WHERE NAME LIKE 'statement/%'") {
+		t.Fatalf("want DisabledError with the setup_instruments UPDATE, got %v", err)
+	}
+	mustExec(t, srv.DB(t, ""), strings.SplitN(d.Fix, ";", 2)[0])
+	if _, err := c.Collect(context.Background(), time.Now()); err != nil {
+		t.Fatalf("after the fix: %v", err)
+	}
+}
