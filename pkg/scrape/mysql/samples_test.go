@@ -133,6 +133,11 @@ func TestSamplesBlockingAndExplainLive(t *testing.T) {
 		if got := attr(s, "mysql.blocking.thread_ids").Slice().AsRaw(); !contains(got, aID) {
 			t.Errorf("waiter %d blocked by %v, want A (%d) among them", id, got, aID)
 		}
+		// The statement has been waiting since before the sample: its
+		// duration comes from the running statement's timer (seconds).
+		if d := attr(s, "db.query.duration").Double(); d <= 0 || d > 60 {
+			t.Errorf("waiter %d duration = %v s", id, d)
+		}
 		if attr(s, "mysql.wait_event_type").Str() != "lock" {
 			t.Errorf("waiter %d wait_event_type = %q, want lock", id, attr(s, "mysql.wait_event_type").Str())
 		}
