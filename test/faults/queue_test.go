@@ -1,7 +1,9 @@
 package faults
 
 import (
+	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/dbintel/dbintel/test/fakebackend"
 	"github.com/dbintel/dbintel/test/harness"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"google.golang.org/grpc/codes"
 )
 
@@ -27,6 +31,10 @@ func TestQueueDiskFull(t *testing.T) {
 	stop := load(s, 2, 50)
 	phase(t, 0, "queue full", func() bool { return s.Refusals(codes.Unavailable) >= 4 })
 	full := len(s.Acked())
+	// OTLP/HTTP senders get the same backpressure: 503 with Retry-After.
+	if code, retryAfter := postLogs(t, g); code != http.StatusServiceUnavailable || retryAfter == "" {
+		t.Errorf("OTLP/HTTP export to a full queue: %d, Retry-After %q; want 503 with Retry-After", code, retryAfter)
+	}
 	be.SetDown(false)
 	// Backpressure must end once the backlog drains: the senders' retried
 	// data is acknowledged again.
@@ -143,4 +151,26 @@ func lastSegment(t *testing.T, dir string) string {
 	}
 	sort.Strings(names) // zero-padded ids sort by name
 	return names[len(names)-1]
+}
+
+// postLogs sends an OTLP/HTTP protobuf logs request to g, twice the size
+// of the gRPC senders' (so it cannot fit where theirs did not), and returns
+// the status and Retry-After header.
+func postLogs(t *testing.T, g *harness.Gateway) (int, string) {
+	t.Helper()
+	ld := plog.NewLogs()
+	recs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for range 100 {
+		recs.AppendEmpty().Body().SetStr("fault test record over http")
+	}
+	body, err := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://"+g.HTTP+"/v1/logs", "application/x-protobuf", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Retry-After")
 }
