@@ -21,6 +21,9 @@ type Config struct {
 	Receiver otlpserver.Config `yaml:"receiver"`
 	Pipeline PipelineConfig    `yaml:"pipeline"`
 	Forward  forward.Config    `yaml:"forward"`
+	// AlsoForward lists further backends, each with its own queue and
+	// retries, so a slow or failing one does not hold the others back.
+	AlsoForward []forward.Target `yaml:"also_forward"`
 	// NoKeySinkFile, when set and forward.headers.api-key is empty, replaces
 	// the backend with a local OTLP JSON lines file: a gateway without a New
 	// Relic license key still shows what it would send.
@@ -94,6 +97,9 @@ func (c Config) Validate() error {
 	}
 	resolved.resolveSink()
 	p.Merge("forward", resolved.Forward.Validate())
+	if len(c.AlsoForward) > 0 {
+		p.Merge("also_forward", forward.ValidateTargets(c.AlsoForward))
+	}
 	p.Merge("telemetry", c.Telemetry.Validate())
 	return p.Err()
 }

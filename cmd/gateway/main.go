@@ -22,6 +22,7 @@ import (
 	"github.com/dbintel/dbintel/internal/telemetry"
 	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/otlpserver"
+	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/batch"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.yaml.in/yaml/v3"
@@ -81,6 +82,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// exporter is a single forwarder or a fan-out to several backends.
+type exporter interface {
+	pipeline.Consumer
+	Start(context.Context) error
+	Shutdown(context.Context) error
+	Ready() error
+	SetFailureObserver(forward.FailureObserver)
+}
+
+func newExporter(cfg Config, reg prometheus.Registerer, log *slog.Logger) (exporter, error) {
+	if len(cfg.AlsoForward) == 0 {
+		return forward.New(cfg.Forward, reg, log)
+	}
+	targets := append([]forward.Target{{Name: "primary", Config: cfg.Forward}}, cfg.AlsoForward...)
+	return forward.NewFanout(targets, reg, log)
+}
+
 // serve starts sinks first and sources last, then stops in reverse order
 // under one deadline once ctx ends.
 func serve(ctx context.Context, configPath string, cfg Config, log *slog.Logger, shutdownTimeout time.Duration) error {
@@ -92,7 +110,7 @@ func serve(ctx context.Context, configPath string, cfg Config, log *slog.Logger,
 	debug.SetMemoryLimit(int64(cfg.Pipeline.MemoryLimiter.HardLimitMiB) << 20)
 
 	reg := telemetry.NewRegistry()
-	fwd, err := forward.New(cfg.Forward, reg, log.With("component", "forward"))
+	fwd, err := newExporter(cfg, reg, log.With("component", "forward"))
 	if err != nil {
 		return err
 	}

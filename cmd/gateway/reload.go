@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/dbintel/dbintel/internal/config"
-	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -22,7 +21,7 @@ import (
 type liveChain struct {
 	path  string
 	next  pipeline.Consumer
-	fwd   *forward.Forwarder
+	fwd   exporter
 	log   *slog.Logger
 	cur   atomic.Pointer[generation]
 	mu    sync.Mutex // one reload at a time
@@ -38,7 +37,7 @@ type generation struct {
 	cfg   Config
 }
 
-func newLiveChain(path string, cfg Config, next pipeline.Consumer, fwd *forward.Forwarder, log *slog.Logger) (*liveChain, error) {
+func newLiveChain(path string, cfg Config, next pipeline.Consumer, fwd exporter, log *slog.Logger) (*liveChain, error) {
 	lc := &liveChain{path: path, next: next, fwd: fwd, log: log}
 	g, err := lc.build(cfg)
 	if err != nil {

@@ -33,6 +33,11 @@ func TestFanoutSlowBackendDoesNotHoldOthers(t *testing.T) {
 	if got := gathered(t, reg, "dbintel_forward_fanout_items_dropped_total", "backend", "slow"); got == 0 {
 		t.Error("the slow backend's missed items are not counted")
 	}
+	// The backend records a request before the forwarder counts it sent.
+	deadline := time.Now().Add(5 * time.Second)
+	for gathered(t, reg, "dbintel_forward_items_sent_total", "backend", "fast") < 30 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if got := gathered(t, reg, "dbintel_forward_items_sent_total", "backend", "fast"); got != 30 {
 		t.Errorf("fast backend sent %v, want 30", got)
 	}
