@@ -22,7 +22,9 @@ type digestDelta struct {
 // Rules: the first scrape is a silent baseline; a row whose FIRST_SEEN
 // changed was re-created (TRUNCATE of the table, or the server restarted)
 // after the previous scrape, so all its counts belong to this interval; a
-// row whose counters went down without that is re-baselined; a row that
+// row whose counters went down was re-created too, within the same second
+// as the old one (FIRST_SEEN has second precision), so it is treated the
+// same way: its counts are at most what happened since; a row that
 // appears after a complete scrape was created during the interval. At most
 // max rows are tracked; while the table is full new rows are not emitted
 // and the next scrape treats unknown rows as baselines.
@@ -63,14 +65,12 @@ func (t *digestTracker) apply(rows []digestRow) (out []digestDelta, dropped, res
 		st.c, st.firstSeen, st.seen = r.c, r.firstSeen, t.gen
 		switch {
 		case baseline:
-		case !r.firstSeen.Equal(prevFirst):
+		case !r.firstSeen.Equal(prevFirst) || decreasedDigest(r.c, prev):
 			resets++
 			if r.c.calls > 0 {
 				out = append(out, digestDelta{key: r.key, d: r.c})
 			}
 		case r.c.calls == prev.calls:
-		case decreasedDigest(r.c, prev):
-			resets++
 		default:
 			out = append(out, digestDelta{key: r.key, d: subDigest(r.c, prev)})
 		}

@@ -22,7 +22,7 @@ func TestDigestTracker(t *testing.T) {
 		{"delta", []digestRow{row("a", 15, 2e12, t0), row("b", 5, 1, t0)}, map[string]uint64{"a": 5}, 0},
 		{"new row counts whole", []digestRow{row("a", 15, 2e12, t0), row("b", 5, 1, t0), row("c", 3, 9, t1)}, map[string]uint64{"c": 3}, 0},
 		{"truncate: re-created rows count from zero", []digestRow{row("a", 2, 1, t1), row("c", 3, 9, t1)}, map[string]uint64{"a": 2}, 1},
-		{"decrease without new first_seen re-baselines", []digestRow{row("a", 1, 0, t1), row("c", 4, 10, t1)}, map[string]uint64{"c": 1}, 1},
+		{"decrease within the same first_seen second counts from zero", []digestRow{row("a", 1, 0, t1), row("c", 4, 10, t1)}, map[string]uint64{"a": 1, "c": 1}, 1},
 	}
 	tr := newDigestTracker(100)
 	for _, s := range steps {
