@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,7 +51,12 @@ func WithSetting(key, value string) Option {
 // binDir finds initdb: PATH first, then the Debian location.
 func findBinDir() string {
 	if p, err := exec.LookPath("initdb"); err == nil {
-		if _, err := exec.LookPath("pg_ctl"); err == nil {
+		// PATH often holds symlinks to a few binaries only; the real
+		// directory has all of them (pg_basebackup too).
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(p), "pg_ctl")); err == nil {
 			return filepath.Dir(p)
 		}
 	}
@@ -168,6 +174,45 @@ func (s *Server) writeConf(extra map[string]string) error {
 		return fmt.Errorf("postgresql.conf: %w", err)
 	}
 	return f.Close()
+}
+
+// StartStandby starts a streaming replica of primary (pg_basebackup -R)
+// on its own port, so replication metrics have a standby to report.
+func StartStandby(t testing.TB, primary *Server) *Server {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "dbintel-pgtest-standby-")
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	s := &Server{t: t, dir: dir, dataDir: filepath.Join(dir, "data"), logDir: filepath.Join(dir, "log"), binDir: primary.binDir, runAs: primary.runAs}
+	t.Cleanup(func() { s.cleanup() })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	if primary.runAs != "" {
+		st, err := os.Stat(primary.dir)
+		if err != nil {
+			t.Fatalf("pgtest: %v", err)
+		}
+		sys := st.Sys().(*syscall.Stat_t)
+		if err := os.Chown(dir, int(sys.Uid), int(sys.Gid)); err != nil {
+			t.Fatalf("pgtest: %v", err)
+		}
+	}
+	if out, err := s.run("pg_basebackup", "-D", s.dataDir, "-h", "127.0.0.1", "-p", strconv.Itoa(primary.port), "-U", "postgres", "-R", "-X", "stream", "-c", "fast", "--no-sync"); err != nil {
+		t.Fatalf("pgtest: pg_basebackup: %v\n%s", err, out)
+	}
+	if out, err := s.run("mkdir", "-p", s.logDir); err != nil {
+		t.Fatalf("pgtest: %v\n%s", err, out)
+	}
+	s.port = freePort(t)
+	// Later lines win: move the copy of the primary's settings to its own
+	// port, socket and log directory.
+	if err := s.writeConf(map[string]string{"port": strconv.Itoa(s.port)}); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	s.Start()
+	return s
 }
 
 // Start starts a stopped server again, with the same data and port. It

@@ -38,3 +38,17 @@ func TestWithSetting(t *testing.T) {
 		t.Fatalf("log_destination=%q err=%v", dest, err)
 	}
 }
+
+func TestStandby(t *testing.T) {
+	p := Start(t)
+	s := StartStandby(t, p)
+	var inRecovery bool
+	if err := s.Conn(t).QueryRow(context.Background(), "SELECT pg_is_in_recovery()").Scan(&inRecovery); err != nil || !inRecovery {
+		t.Fatalf("standby in recovery = %v, err %v", inRecovery, err)
+	}
+	var senders int
+	p.Conn(t).QueryRow(context.Background(), "SELECT count(*) FROM pg_stat_replication").Scan(&senders)
+	if senders != 1 {
+		t.Fatalf("%d standbys connected to the primary, want 1", senders)
+	}
+}

@@ -13,14 +13,12 @@ import (
 	"github.com/dbintel/dbintel/test/pgtest"
 )
 
-// needsReplica are receiver metrics that only exist with a streaming
-// standby attached, which this test does not start.
-var needsReplica = map[string]bool{"postgresql.replication.data_delay": true, "postgresql.wal.lag": true, "postgresql.wal.delay": true}
-
 func TestEveryDefaultMetricPresent(t *testing.T) {
 	srv, cfg := startServer(t, pgtest.WithSetting("archive_mode", "on"), pgtest.WithSetting("archive_command", "'true'"),
 		pgtest.WithSetting("track_functions", "all"))
 	srv.Exec(t, "CREATE DATABASE app")
+	pgtest.StartStandby(t, srv) // for pg_stat_replication
+	srv.Exec(t, "SELECT pg_create_physical_replication_slot('spare')")
 	cfg.Metrics = map[string]MetricToggle{}
 	for _, d := range allDefs { // everything on: every query must work
 		cfg.Metrics[d.Name] = MetricToggle{Enabled: true}
@@ -62,10 +60,9 @@ func TestEveryDefaultMetricPresent(t *testing.T) {
 	for _, d := range allDefs {
 		m, ok := seen[d.Name]
 		if !ok {
-			if needsReplica[d.Name] || d.Name == "postgresql.vacuum.progress" || d.source == "pg_stat_statements" ||
-				d.source == "pg_stat_activity" && d.Name == "postgresql.sessions" || d.Name == "postgresql.replication_slot.retained_wal" ||
-				d.Name == "postgresql.replication_slot.active" {
-				continue // needs a standby, a running vacuum or a slot; or belongs to another collector
+			if d.Name == "postgresql.vacuum.progress" || d.source == "pg_stat_statements" || d.Name == "postgresql.sessions" ||
+				d.Name == "postgresql.replication_slot.retained_wal" {
+				continue // needs a running vacuum or a reserved slot; or belongs to another collector
 			}
 			t.Errorf("%s (receiver: %v) missing", d.Name, d.receiver)
 			continue
