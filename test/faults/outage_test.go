@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,41 +120,79 @@ func TestKill(t *testing.T) {
 	}
 }
 
-// TestSigtermBackendDown: SIGTERM while the backend is down exits within
-// the shutdown deadline with the data on disk; a restart delivers it.
-func TestSigtermBackendDown(t *testing.T) {
+// TestSigterm: SIGTERM while the backend cannot take the data exits within
+// the shutdown deadline. With the durable queue the data stays on disk and
+// a restart delivers it: whether the backend is down, or so slow that
+// requests are in flight at the deadline (they are cut and resent, so
+// duplicates are bounded by the workers). With the in-memory queue the
+// loss is reported, never silent.
+func TestSigterm(t *testing.T) {
 	t.Parallel()
-	be := fakebackend.Start(t)
-	dir := t.TempDir()
-	env := gatewayEnv(t, be, "grpc", map[string]string{"DBINTEL_QUEUE_DIR": dir})
-	config := writeConfig(t, fastRetry...)
-	g := startGateway(t, env, config)
-	be.SetDown(true)
-	s := harness.NewLogSender(t, g.GRPC)
-	stop := load(s, 2, 50)
-	phase(t, 2*time.Second, "down", ackedAtLeast(s, 300))
-	stop()
-	acked := s.Acked()
-
-	start := time.Now()
-	// The deadline is --shutdown-timeout; two seconds more cover the
-	// process exit on a loaded machine.
-	if err := g.Stop(shutdownTimeout + 2*time.Second); err != nil {
-		t.Errorf("stop: %v", err)
+	cases := []struct {
+		name          string
+		durable, slow bool
+	}{
+		{"backend down", true, false},
+		{"requests in flight", true, true},
+		{"backend down in memory", false, false},
 	}
-	took := time.Since(start)
-	t.Logf("sender: %s; exit %s after SIGTERM (deadline %s)", s.Stats(), took, shutdownTimeout)
-	if n := diskBytes(t, dir); n == 0 {
-		t.Errorf("queue dir %s holds no segment data after a stop with %d unsent records", dir, len(acked))
-	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			be := fakebackend.Start(t)
+			dir := t.TempDir()
+			extra := map[string]string{}
+			if tc.durable {
+				extra["DBINTEL_QUEUE_DIR"] = dir
+			}
+			env := gatewayEnv(t, be, "grpc", extra)
+			config := writeConfig(t, fastRetry...)
+			g := startGateway(t, env, config)
+			if tc.slow {
+				// Far beyond the shutdown deadline, within the attempt timeout.
+				be.SetDelay(20 * time.Second)
+			} else {
+				be.SetDown(true)
+			}
+			s := harness.NewLogSender(t, g.GRPC)
+			stop := load(s, 2, 50)
+			phase(t, 2*time.Second, "backend unable", ackedAtLeast(s, 300))
+			stop()
+			acked := s.Acked()
 
-	be.SetDown(false)
-	g = startGateway(t, env, config)
-	requireNoLoss(t, waitDelivered(t, be, acked, deliveryTimeout))
-	waitQueueEmpty(t, g)
-	m := checkBalance(t, g)
-	if got := m.Sum("dbintel_forward_items_recovered_total"); got < float64(len(acked)) {
-		t.Errorf("recovered %v items after restart, want at least the %d acknowledged", got, len(acked))
+			start := time.Now()
+			// The deadline is --shutdown-timeout; two seconds more cover the
+			// process exit on a loaded machine.
+			if err := g.Stop(shutdownTimeout + 2*time.Second); err != nil && !strings.Contains(err.Error(), "exit status") {
+				t.Errorf("stop: %v", err)
+			}
+			t.Logf("sender: %s; exit %s after SIGTERM (deadline %s)", s.Stats(), time.Since(start), shutdownTimeout)
+			if !tc.durable {
+				if !strings.Contains(g.Output(), "it is lost") {
+					t.Errorf("in-memory data lost at shutdown without the Error log saying so")
+				}
+				return
+			}
+			if n := diskBytes(t, dir); n == 0 {
+				t.Errorf("queue dir %s holds no segment data after a stop with %d unsent records", dir, len(acked))
+			}
+
+			if tc.slow {
+				be.SetDelay(0)
+			} else {
+				be.SetDown(false)
+			}
+			g = startGateway(t, env, config)
+			d := waitDelivered(t, be, acked, deliveryTimeout)
+			requireNoLoss(t, d)
+			if limit := 4 * maxRequestItems(be); d.Duplicates > limit {
+				t.Errorf("%d duplicates, more than 4 workers x the largest request (%d items)", d.Duplicates, limit/4)
+			}
+			waitQueueEmpty(t, g)
+			m := checkBalance(t, g)
+			if got := m.Sum("dbintel_forward_items_recovered_total"); got < float64(len(acked)) {
+				t.Errorf("recovered %v items after restart, want at least the %d acknowledged", got, len(acked))
+			}
+		})
 	}
 }
 
