@@ -22,34 +22,34 @@ import (
 // Plans come before sampling so dedup can key on the plan hash; sampling and
 // shedding come before verification so PII scanning runs only on what is
 // kept; cardinality runs last, on what will really be sent.
-func buildChain(cfg PipelineConfig, next pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger) (*pipeline.Chain, *dbbreaker.Breaker, error) {
+func buildChain(cfg PipelineConfig, next pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger) (*generation, error) {
 	limiter, err := memlimit.New(cfg.MemoryLimiter, reg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	enricher, err := enrich.New(cfg.Enrich)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	extractor, err := plans.New(cfg.Plans, reg, log.With("stage", "plans"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	sampler, err := sample.New(cfg.Sample, reg, log.With("stage", "sample"), time.Now)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	breaker, err := dbbreaker.New(cfg.Breaker, reg, log.With("stage", "breaker"), time.Now)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	verifier, err := verify.New(cfg.Verify, reg, log.With("stage", "verify"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	cards, err := cardinality.New(cfg.Cardinality, reg, time.Now)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	chain := pipeline.NewChain(reg, next,
 		pipeline.NamedStage{Name: "memory_limiter", Stage: limiter},
@@ -60,5 +60,5 @@ func buildChain(cfg PipelineConfig, next pipeline.Consumer, reg prometheus.Regis
 		pipeline.NamedStage{Name: "verify", Stage: verifier},
 		pipeline.NamedStage{Name: "cardinality", Stage: cards},
 	)
-	return chain, breaker, nil
+	return &generation{chain: chain, breaker: breaker, plans: extractor}, nil
 }

@@ -142,7 +142,8 @@ func serve(ctx context.Context, configPath string, cfg Config, log *slog.Logger,
 		return errors.Join(err, fwd.Shutdown(context.Background()))
 	}
 	if cfg.Telemetry.StatusEndpoint != "" {
-		page := status.Handler(gatherer, status.Source{Version: version, Started: time.Now(), Stages: chain.StageNames, Ready: ready})
+		page := status.Handler(gatherer, status.Source{Version: version, Started: time.Now(), Stages: chain.StageNames, Ready: ready,
+			PlanChanges: chain.PlanChanges})
 		if err := tel.Listen("status", cfg.Telemetry.StatusEndpoint, page); err != nil {
 			return errors.Join(err, tel.Shutdown(context.Background()), batcher.Shutdown(context.Background()), fwd.Shutdown(context.Background()))
 		}

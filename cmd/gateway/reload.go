@@ -8,7 +8,10 @@ import (
 	"sync/atomic"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/status"
 	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/pipeline/dbbreaker"
+	"github.com/dbintel/dbintel/pkg/pipeline/plans"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -32,9 +35,11 @@ type liveChain struct {
 // registry: re-registering the stages' metrics in the process registry
 // would collide, and counters of a new generation start at zero.
 type generation struct {
-	chain *pipeline.Chain
-	reg   *prometheus.Registry
-	cfg   Config
+	chain   *pipeline.Chain
+	breaker *dbbreaker.Breaker
+	plans   *plans.Extractor
+	reg     *prometheus.Registry
+	cfg     Config
 }
 
 func newLiveChain(path string, cfg Config, next pipeline.Consumer, fwd exporter, log *slog.Logger) (*liveChain, error) {
@@ -49,13 +54,14 @@ func newLiveChain(path string, cfg Config, next pipeline.Consumer, fwd exporter,
 
 func (lc *liveChain) build(cfg Config) (*generation, error) {
 	reg := prometheus.NewRegistry()
-	chain, breaker, err := buildChain(cfg.Pipeline, lc.next, reg, lc.log)
+	g, err := buildChain(cfg.Pipeline, lc.next, reg, lc.log)
 	if err != nil {
 		return nil, err
 	}
 	// Permanent export failures count against the source database's breaker.
-	lc.fwd.SetFailureObserver(breaker)
-	return &generation{chain: chain, reg: reg, cfg: cfg}, nil
+	lc.fwd.SetFailureObserver(g.breaker)
+	g.reg, g.cfg = reg, cfg
+	return g, nil
 }
 
 // Consume hands b to the current generation.
@@ -65,6 +71,17 @@ func (lc *liveChain) Consume(ctx context.Context, b pipeline.Batch) error {
 
 // StageNames lists the current stages in order.
 func (lc *liveChain) StageNames() []string { return lc.cur.Load().chain.StageNames() }
+
+// PlanChanges lists the current plan extractor's recent changes for the
+// status page.
+func (lc *liveChain) PlanChanges() []status.PlanChange {
+	var out []status.PlanChange
+	for _, c := range lc.cur.Load().plans.RecentChanges() {
+		out = append(out, status.PlanChange{At: c.At, Database: c.Database, QueryID: c.QueryID,
+			OldHash: c.OldHash, NewHash: c.NewHash, OldCost: c.OldCost, NewCost: c.NewCost})
+	}
+	return out
+}
 
 // Gather merges the current generation's self-metrics into a scrape.
 func (lc *liveChain) Gather() ([]*dto.MetricFamily, error) { return lc.cur.Load().reg.Gather() }

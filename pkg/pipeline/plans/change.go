@@ -83,6 +83,18 @@ func databaseKey(res pcommon.Map, queryID string) string {
 	return b.String()
 }
 
+// databaseName renders the database identity for people: the resource's
+// identity attributes joined by "/", absent ones left out.
+func databaseName(res pcommon.Map) string {
+	var parts []string
+	for _, k := range databaseKeys {
+		if v, ok := res.Get(k); ok {
+			parts = append(parts, v.AsString())
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
 // appendChanges adds one scope with a db.server.plan_change event per
 // change to rl, so the events carry the same resource (database) as the
 // plans that caused them.

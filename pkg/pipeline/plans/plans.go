@@ -23,6 +23,7 @@ type Extractor struct {
 	log     *slog.Logger
 	m       *metrics
 	tracker *tracker
+	recent  recent
 }
 
 // New builds the stage. reg may be nil (tests); log may be nil (discard).
@@ -67,7 +68,9 @@ func (e *Extractor) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch
 			}
 		}
 		if len(changes) > 0 {
-			appendChanges(rl, changes, time.Now())
+			now := time.Now()
+			appendChanges(rl, changes, now)
+			e.recent.add(databaseName(res), changes, now)
 			e.m.changes.Add(float64(len(changes)))
 		}
 	}

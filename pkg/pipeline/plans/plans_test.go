@@ -3,8 +3,10 @@ package plans
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -80,6 +82,11 @@ func TestPlanChangeDetection(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(e.m.changes); got != 1 {
 		t.Errorf("changes_total = %v", got)
+	}
+	recent := e.RecentChanges()
+	if len(recent) != 1 || recent[0].QueryID != "q1" || recent[0].NewHash != newHash.Str() || recent[0].OldCost != 99.5 ||
+		!strings.HasSuffix(recent[0].Database, "/shop") {
+		t.Errorf("recent changes = %+v", recent)
 	}
 	// Capacity 2 (shop/q1, billing/q1): a third query evicts one.
 	process(t, e, planBatch("shop", planRecord{body: indexPlan, queryID: "q2", event: true}))
@@ -218,5 +225,18 @@ dbintel_plans_parsed_total{system="postgresql"} 1
 	}
 	if _, err := New(DefaultConfig(), reg, nil); err == nil {
 		t.Error("second registration on one registry accepted")
+	}
+}
+
+func TestRecentChangesAreBoundedNewestFirst(t *testing.T) {
+	var r recent
+	for i := range recentLimit + 7 {
+		r.add("db", []change{{queryID: strconv.Itoa(i)}}, time.Unix(int64(i), 0))
+	}
+	e := &Extractor{}
+	e.recent.list = r.list
+	got := e.RecentChanges()
+	if len(got) != recentLimit || got[0].QueryID != strconv.Itoa(recentLimit+6) || got[len(got)-1].QueryID != "7" {
+		t.Fatalf("kept %d, newest %q, oldest %q", len(got), got[0].QueryID, got[len(got)-1].QueryID)
 	}
 }
