@@ -13,6 +13,7 @@
 package faults
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,8 +51,32 @@ func startGateway(t *testing.T, env map[string]string, config string) *harness.G
 	p := harness.Start(t, harness.Binary(t, "gateway"), env, "--config", config, "--shutdown-timeout", shutdownTimeout.String())
 	g := &harness.Gateway{Proc: p, GRPC: env["DBINTEL_GRPC_ENDPOINT"], HTTP: env["DBINTEL_HTTP_ENDPOINT"],
 		Metrics: "http://" + env["DBINTEL_METRICS_ENDPOINT"] + "/metrics", Health: "http://" + env["DBINTEL_HEALTH_ENDPOINT"]}
-	harness.WaitHTTP(t, g.Health+"/readyz", 30*time.Second)
+	waitReady(t, g, 30*time.Second)
 	return g
+}
+
+// waitReady polls /readyz; a gateway that exits or hangs instead fails the
+// test with its output (a goroutine dump if it hung).
+func waitReady(t *testing.T, g *harness.Gateway, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := http.Get(g.Health + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if g.Exited() {
+			t.Fatalf("gateway exited during start:\n%s", g.Output())
+		}
+		if time.Now().After(deadline) {
+			g.Dump()
+			t.Fatalf("gateway not ready after %s (last error %v):\n%s", timeout, err, g.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // gatewayEnv points a gateway at be over gRPC (or HTTP) with a license key,

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -235,4 +236,19 @@ func (d Delivery) String() string {
 	}
 	return fmt.Sprintf("acknowledged %d, delivered %d distinct, lost %d %v, duplicates %d, delivered without ack %d",
 		d.Acked, d.Delivered, len(d.Lost), lost, d.Duplicates, d.Unacked)
+}
+
+// Dump asks a running Go binary for a goroutine dump (SIGQUIT, which also
+// ends it) and waits for the exit, so a hung process explains itself in
+// Output.
+func (p *Proc) Dump() {
+	if p.Exited() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		p.Kill()
+	}
 }
