@@ -77,6 +77,7 @@ fi
 cat <<INFO
 [demo] look at:
   sink (OTLP JSON lines):  tail -f $DBINTEL_SINK_FILE
+  gateway status page:     http://127.0.0.1:55679/   (JSON: /api/status)
   gateway self-metrics:    curl -s http://127.0.0.1:8888/metrics | grep ^dbintel_
   gateway readiness:       curl -s http://127.0.0.1:13133/readyz
   logs:                    $DEMO_DIR/{gateway,scraper}.log, $DEMO_DIR/pgdata/postgres.log
