@@ -56,89 +56,137 @@ func TestQueueDiskFull(t *testing.T) {
 	}
 }
 
-// TestTruncatedQueue: the last segment file loses a few bytes while the
-// gateway is down after a kill -9 (a torn write). The gateway starts,
-// resends every complete record, quarantines and counts the torn one, and
-// starts cleanly again afterwards (no crash loop).
+// TestTruncatedQueue: the last segment file is damaged while the gateway
+// is down after a kill -9: a torn write (cut inside the last record's
+// payload or header) or a tail of garbage or zeros (a file system that
+// extended the file before a crash). The gateway starts, resends every
+// complete record, quarantines and counts the rest, and starts cleanly
+// again afterwards (no crash loop).
 func TestTruncatedQueue(t *testing.T) {
 	t.Parallel()
-	be := fakebackend.Start(t)
-	be.SetDown(true)
-	dir := t.TempDir()
-	env := gatewayEnv(t, be, "grpc", map[string]string{"DBINTEL_QUEUE_DIR": dir})
-	config := writeConfig(t, fastRetry...)
-	g := startGateway(t, env, config)
-	s := harness.NewLogSender(t, g.GRPC)
-
-	// One sender, one batch at a time: each acknowledged batch is one
-	// record on disk, and the last one is the torn one.
 	const batches, batch = 10, 20
-	var last []int64
-	for range batches {
-		ids, err := s.Send(context.Background(), batch, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		last = ids
+	cases := []struct {
+		name string
+		// damage changes the segment; before and after are its sizes
+		// before and after the last record was written.
+		damage   func(t *testing.T, seg string, before, after int64)
+		lostLast bool // the last record is gone
+	}{
+		{"torn payload", func(t *testing.T, seg string, _, after int64) { truncate(t, seg, after-5) }, true},
+		{"torn header", func(t *testing.T, seg string, before, _ int64) { truncate(t, seg, before+3) }, true},
+		{"garbage tail", func(t *testing.T, seg string, _, _ int64) {
+			appendBytes(t, seg, []byte{0xff, 0xfe, 0x00, 0x10, 1, 2, 3, 4, 5})
+		}, false},
+		{"zero tail", func(t *testing.T, seg string, _, _ int64) { appendBytes(t, seg, make([]byte, 4096)) }, false},
 	}
-	g.Kill()
-	seg := lastSegment(t, dir)
-	fi, err := os.Stat(seg)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			be := fakebackend.Start(t)
+			be.SetDown(true)
+			dir := t.TempDir()
+			env := gatewayEnv(t, be, "grpc", map[string]string{"DBINTEL_QUEUE_DIR": dir})
+			config := writeConfig(t, fastRetry...)
+			g := startGateway(t, env, config)
+			s := harness.NewLogSender(t, g.GRPC)
+
+			// One sender, one batch at a time: each acknowledged batch is
+			// one record on disk, written before the acknowledgement.
+			var last []int64
+			var before int64
+			for range batches {
+				before = diskBytes(t, dir)
+				ids, err := s.Send(context.Background(), batch, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				last = ids
+			}
+			g.Kill()
+			seg := lastSegment(t, dir)
+			// Sizes are of the whole queue: offsets in seg while it is the
+			// only segment (16 MiB each; this test writes about 12 KB).
+			if segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.log")); len(segs) != 1 {
+				t.Fatalf("%d segments, want 1", len(segs))
+			}
+			after := diskBytes(t, dir)
+			tc.damage(t, seg, before, after)
+
+			g = startGateway(t, env, config)
+			m := harness.ScrapeMetrics(t, g.Metrics)
+			recovered, quarantined := m.Sum("dbintel_forward_items_recovered_total"), m.Sum("dbintel_forward_queue_quarantined_bytes_total")
+			t.Logf("segment %s: last record at %d..%d, now %d bytes; recovered %v items, quarantined %v bytes",
+				filepath.Base(seg), before, after, diskBytes(t, dir), recovered, quarantined)
+			if quarantined == 0 {
+				t.Error("queue_quarantined_bytes_total = 0 after a damaged tail")
+			}
+			if q, _ := filepath.Glob(filepath.Join(dir, "quarantine", "*")); len(q) == 0 {
+				t.Error("nothing in the quarantine directory")
+			}
+			want := batches * batch
+			if tc.lostLast {
+				want -= batch
+			}
+			if recovered != float64(want) {
+				t.Errorf("recovered %v items, want the %d of the complete records", recovered, want)
+			}
+
+			be.SetDown(false)
+			waitMetric(t, g, recovered, "dbintel_forward_items_sent_total")
+			d := harness.CompareDelivery(s.Acked(), harness.LogIDs(be.Logs()))
+			t.Logf("delivery: %s", d)
+			lastBatch := map[int64]bool{}
+			for _, id := range last {
+				lastBatch[id] = true
+			}
+			for _, id := range d.Lost {
+				if !tc.lostLast || !lastBatch[id] {
+					t.Errorf("id %d lost although its record was complete on disk", id)
+				}
+			}
+			if tc.lostLast && len(d.Lost) != batch {
+				t.Errorf("%d ids lost, want exactly the %d of the torn record", len(d.Lost), batch)
+			}
+			waitQueueEmpty(t, g)
+			checkBalance(t, g)
+
+			// A clean stop and start finds nothing more to quarantine.
+			if err := g.Stop(shutdownTimeout + 2*time.Second); err != nil {
+				t.Errorf("stop: %v", err)
+			}
+			g = startGateway(t, env, config)
+			time.Sleep(time.Second)
+			if g.Exited() {
+				t.Fatal("gateway exited after a restart on the repaired queue")
+			}
+			m = harness.ScrapeMetrics(t, g.Metrics)
+			if got := m.Sum("dbintel_forward_queue_quarantined_bytes_total"); got != 0 {
+				t.Errorf("second restart quarantined %v more bytes", got)
+			}
+			if got := m.Sum("dbintel_forward_items_recovered_total"); got != 0 {
+				t.Errorf("second restart recovered %v items already delivered", got)
+			}
+		})
+	}
+}
+
+func truncate(t *testing.T, path string, size int64) {
+	t.Helper()
+	if err := os.Truncate(path, size); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func appendBytes(t *testing.T, path string, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(seg, fi.Size()-5); err != nil {
+	if _, err := f.Write(b); err != nil {
 		t.Fatal(err)
 	}
-
-	g = startGateway(t, env, config)
-	m := harness.ScrapeMetrics(t, g.Metrics)
-	recovered, quarantined := m.Sum("dbintel_forward_items_recovered_total"), m.Sum("dbintel_forward_queue_quarantined_bytes_total")
-	t.Logf("segment %s: %d bytes cut to %d; recovered %v items, quarantined %v bytes", filepath.Base(seg), fi.Size(), fi.Size()-5, recovered, quarantined)
-	if quarantined == 0 {
-		t.Error("queue_quarantined_bytes_total = 0 after a torn tail")
-	}
-	if q, _ := filepath.Glob(filepath.Join(dir, "quarantine", "*")); len(q) == 0 {
-		t.Error("nothing in the quarantine directory")
-	}
-	if want := float64((batches - 1) * batch); recovered != want {
-		t.Errorf("recovered %v items, want the %v of the complete records", recovered, want)
-	}
-
-	be.SetDown(false)
-	waitMetric(t, g, recovered, "dbintel_forward_items_sent_total")
-	d := harness.CompareDelivery(s.Acked(), harness.LogIDs(be.Logs()))
-	t.Logf("delivery: %s", d)
-	lastBatch := map[int64]bool{}
-	for _, id := range last {
-		lastBatch[id] = true
-	}
-	for _, id := range d.Lost {
-		if !lastBatch[id] {
-			t.Errorf("id %d lost although its record was complete on disk", id)
-		}
-	}
-	if len(d.Lost) != batch {
-		t.Errorf("%d ids lost, want exactly the %d of the torn record", len(d.Lost), batch)
-	}
-	waitQueueEmpty(t, g)
-	checkBalance(t, g)
-
-	// A clean stop and start finds nothing more to quarantine.
-	if err := g.Stop(shutdownTimeout + time.Second); err != nil {
-		t.Errorf("stop: %v", err)
-	}
-	g = startGateway(t, env, config)
-	time.Sleep(time.Second)
-	if g.Exited() {
-		t.Fatal("gateway exited after a restart on the repaired queue")
-	}
-	m = harness.ScrapeMetrics(t, g.Metrics)
-	if got := m.Sum("dbintel_forward_queue_quarantined_bytes_total"); got != 0 {
-		t.Errorf("second restart quarantined %v more bytes", got)
-	}
-	if got := m.Sum("dbintel_forward_items_recovered_total"); got != 0 {
-		t.Errorf("second restart recovered %v items already delivered", got)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
