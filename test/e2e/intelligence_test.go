@@ -125,12 +125,12 @@ func TestBreakerShedsAFloodingDatabaseThroughTheGateway(t *testing.T) {
 	}
 	cfg := string(base)
 	for old, repl := range map[string]string{
-		"    volume_per_minute: 30000":   "    volume_per_minute: 600",
-		"    interval: 10s":              "    interval: 1s",
-		"    open_timeout: 30s":          "    open_timeout: 2s",
-		"    healthy_intervals: 3":       "    healthy_intervals: 1",
-		"      per_minute: 10000":        "      per_minute: 0", // the sampler's budget would absorb the flood first
-		"      window: 1m            #":  "      window: 0s            #",
+		"    volume_per_minute: 30000":  "    volume_per_minute: 600",
+		"    interval: 10s":             "    interval: 1s",
+		"    open_timeout: 30s":         "    open_timeout: 2s",
+		"    healthy_intervals: 3":      "    healthy_intervals: 1",
+		"      per_minute: 10000":       "      per_minute: 0", // the sampler's budget would absorb the flood first
+		"      window: 1m            #": "      window: 0s            #",
 	} {
 		if !strings.Contains(cfg, old) {
 			t.Fatalf("deploy/gateway.yaml has no line %q", old)
@@ -302,4 +302,3 @@ func breakerView(backend *fakebackend.Backend) (map[string]int, []string) {
 	}
 	return counts, transitions
 }
-
