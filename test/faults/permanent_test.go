@@ -98,3 +98,27 @@ func readyz(t *testing.T, g *harness.Gateway) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestPartialSuccess: items the backend rejects inside a success answer
+// are counted (partial_success) and not retried; the rest count as sent.
+func TestPartialSuccess(t *testing.T) {
+	t.Parallel()
+	be := fakebackend.Start(t)
+	be.Script(fakebackend.Response{Rejected: 3})
+	g := startGateway(t, gatewayEnv(t, be, "grpc", nil), "")
+	s := harness.NewLogSender(t, g.GRPC)
+
+	const n = 10
+	if _, err := s.Send(context.Background(), n, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitMetric(t, g, 3, "dbintel_forward_items_dropped_total", "reason", "partial_success")
+	time.Sleep(2 * time.Second) // room for a wrong retry (first backoff ≤ 1 s)
+	if reqs := be.Requests(); len(reqs) != 1 {
+		t.Errorf("backend saw %d requests, want one (partial success is not retried)", len(reqs))
+	}
+	m := checkBalance(t, g)
+	if got := m.Sum("dbintel_forward_items_sent_total"); got != n-3 {
+		t.Errorf("items_sent_total = %v, want %d", got, n-3)
+	}
+}
