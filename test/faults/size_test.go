@@ -18,14 +18,15 @@ import (
 func TestTooLarge(t *testing.T) {
 	t.Parallel()
 	const backendMax = 1_000_000
+	above := []string{"max_request_bytes: 1000000      # New Relic's limit", "max_request_bytes: 16000000     # above New Relic's limit"}
 	cases := []struct {
-		name    string
-		replace []string
-		want413 bool
+		name, protocol string
+		replace        []string
+		want413        bool
 	}{
-		{name: "presplit"},
-		{name: "on 413", want413: true, replace: []string{
-			"max_request_bytes: 1000000      # New Relic's limit", "max_request_bytes: 16000000     # above New Relic's limit"}},
+		{name: "presplit", protocol: "grpc"},
+		{name: "on 413 grpc", protocol: "grpc", want413: true, replace: above},
+		{name: "on 413 http", protocol: "http", want413: true, replace: above},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -35,7 +36,7 @@ func TestTooLarge(t *testing.T) {
 			if tc.replace != nil {
 				config = writeConfig(t, tc.replace...)
 			}
-			g := startGateway(t, gatewayEnv(t, be, "grpc", nil), config)
+			g := startGateway(t, gatewayEnv(t, be, tc.protocol, nil), config)
 			s := harness.NewLogSender(t, g.GRPC)
 			ctx := context.Background()
 
