@@ -37,7 +37,7 @@ func (p *planLog) Interval() time.Duration { return p.cfg.CollectionInterval }
 func (p *planLog) Collect(_ context.Context, now time.Time) (pipeline.Batch, error) {
 	chunks, err := p.tail.read()
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNoLogFile) {
 			return pipeline.Batch{}, scrape.Disabled(fmt.Sprintf("server log %s: %v", p.cfg.LogPath, err),
 				"point plans.log_path (DBINTEL_POSTGRES_LOG_DIR) at the server's log_directory and let the scraper read it (log_file_mode = 0640 and the postgres group)")
 		}

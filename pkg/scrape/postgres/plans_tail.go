@@ -14,6 +14,9 @@ import (
 // storm costs bounded memory; the rest is read next time.
 const maxReadPerCollect = 8 << 20
 
+// errNoLogFile: the directory holds no log file (of the configured format).
+var errNoLogFile = errors.New("no log file")
+
 // tailer follows the server log: a file, or the newest log file of a
 // directory (logging_collector rotates into new files). It starts at the
 // end, so history is never replayed, finishes a rotated file before moving
@@ -56,7 +59,7 @@ func (t *tailer) current() (string, os.FileInfo, error) {
 		}
 	}
 	if bestInfo == nil {
-		return "", nil, fmt.Errorf("no log file in %s", t.path)
+		return "", nil, fmt.Errorf("%w in %s", errNoLogFile, t.path)
 	}
 	return filepath.Join(t.path, best), bestInfo, nil
 }

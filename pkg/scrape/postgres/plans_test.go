@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/scrape"
 	"github.com/dbintel/dbintel/test/pgtest"
 )
 
@@ -103,5 +104,15 @@ func TestTailerRotationAndTruncation(t *testing.T) {
 	write("b.json", "four\n", t0.Add(4*time.Second))
 	if got := read(); got != "four\n" {
 		t.Fatalf("truncation: %q", got)
+	}
+}
+
+func TestPlansWithoutLogAreDisabled(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Plans.LogPath = t.TempDir() // empty: no log file
+	p := newPlanLog(testTarget(), cfg.Plans, newPGMetrics(nil), nil)
+	defer p.tail.close()
+	if _, err := p.Collect(t.Context(), time.Now()); !scrape.IsDisabled(err) || !strings.Contains(err.Error(), "DBINTEL_POSTGRES_LOG_DIR") {
+		t.Fatalf("err = %v, want a DisabledError naming the fix", err)
 	}
 }
