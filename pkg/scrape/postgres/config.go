@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/dbintel/dbintel/internal/config"
@@ -231,7 +232,14 @@ type ExplainConfig struct {
 	PerQueryPerHour int `yaml:"per_query_per_hour"`
 	// ErrorTTL is how long a statement whose EXPLAIN failed is left alone.
 	ErrorTTL time.Duration `yaml:"error_ttl"`
+	// Function, when set (e.g. "dbintel.explain"), is called as
+	// SELECT <function>(query text) and must return EXPLAIN (FORMAT JSON)
+	// output. With it, INSERT/UPDATE/DELETE/MERGE statements are also
+	// candidates: the function, written by the DBA, decides what is safe.
+	Function string `yaml:"function"`
 }
+
+var functionName = regexp.MustCompile(`^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$`)
 
 func (c ExplainConfig) validate(p *config.Problems, prefix string) {
 	if !c.Enabled {
@@ -245,5 +253,8 @@ func (c ExplainConfig) validate(p *config.Problems, prefix string) {
 	}
 	if c.ErrorTTL < time.Minute {
 		p.Add(config.Join(prefix, "error_ttl"), "must be at least 1m")
+	}
+	if c.Function != "" && !functionName.MatchString(c.Function) {
+		p.Add(config.Join(prefix, "function"), "must be a function name such as dbintel.explain")
 	}
 }

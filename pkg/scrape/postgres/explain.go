@@ -50,6 +50,19 @@ func explainable(text string) bool {
 	return readOnlyRe.MatchString(text) && !writeRe.MatchString(text) && !strings.Contains(text, ";")
 }
 
+// dmlRe matches the statements an explain function may also be given.
+var dmlRe = regexp.MustCompile(`(?is)^\s*(select|with|insert|update|delete|merge)\b`)
+
+// explainableWith is explainable, widened to INSERT/UPDATE/DELETE/MERGE
+// when the DBA installed an explain function: that function decides what
+// it explains (and with which rights), the scraper only calls it.
+func (e *explainer) explainableWith(text string) bool {
+	if e.cfg.Function == "" {
+		return explainable(text)
+	}
+	return dmlRe.MatchString(text) && !strings.Contains(text, ";")
+}
+
 // allow applies the error cache and the hourly budget.
 func (e *explainer) allow(k stmtKey, now time.Time) bool {
 	if until, ok := e.failed.Get(k); ok && now.Before(until) {
@@ -73,7 +86,7 @@ func (e *explainer) allow(k stmtKey, now time.Time) bool {
 // explain returns the JSON plan of text (the first element of EXPLAIN's
 // JSON array).
 func (e *explainer) explain(ctx context.Context, conn *pgx.Conn, version int, k stmtKey, text string, now time.Time) ([]byte, error) {
-	plan, err := explainTx(ctx, conn, version, text)
+	plan, err := explainTx(ctx, conn, version, text, e.cfg.Function)
 	if err != nil {
 		e.failed.Add(k, now.Add(e.cfg.ErrorTTL))
 		return nil, err
@@ -81,7 +94,7 @@ func (e *explainer) explain(ctx context.Context, conn *pgx.Conn, version int, k 
 	return plan, nil
 }
 
-func explainTx(ctx context.Context, conn *pgx.Conn, version int, text string) (plan []byte, err error) {
+func explainTx(ctx context.Context, conn *pgx.Conn, version int, text, function string) (plan []byte, err error) {
 	// BEGIN/ROLLBACK carry the marker too: pg_stat_statements tracks them.
 	if _, err := conn.Exec(ctx, ownMarker+"BEGIN READ ONLY", pgx.QueryExecModeSimpleProtocol); err != nil {
 		return nil, err
@@ -102,6 +115,9 @@ func explainTx(ctx context.Context, conn *pgx.Conn, version int, text string) (p
 	// does not prepare (and cache) the EXPLAIN itself.
 	mode := pgx.QueryExecModeSimpleProtocol
 	switch {
+	case function != "":
+		// Validated as a (schema-qualified) identifier; the text is a parameter.
+		err = tx.QueryRow(ctx, ownMarker+"SELECT "+function+"($1)::text", text).Scan(&out)
 	case nParams == 0:
 		err = tx.QueryRow(ctx, ownMarker+"EXPLAIN (FORMAT JSON) "+text, mode).Scan(&out)
 	case version >= 160000:

@@ -45,7 +45,7 @@ func (q *queryStats) explainTop(ctx context.Context, conn *pgx.Conn, version int
 	var out []explained
 	for _, d := range cand {
 		text, ok := raw[d.key]
-		if !ok || !explainable(text) {
+		if !ok || !q.explain.explainableWith(text) {
 			q.m.explainSkipped.Inc()
 			continue
 		}

@@ -93,3 +93,50 @@ CREATE FUNCTION bump() RETURNS int LANGUAGE plpgsql VOLATILE AS 'BEGIN INSERT IN
 		t.Fatalf("%d plans re-explained within the hourly budget", n)
 	}
 }
+
+// TestExplainFunction: with a DBA's explain function configured, an UPDATE
+// is a candidate too; it is planned through the function, not executed.
+func TestExplainFunction(t *testing.T) {
+	srv, cfg := startServer(t)
+	srv.Exec(t, `CREATE TABLE items (id int PRIMARY KEY, v text);
+INSERT INTO items VALUES (1, 'before');
+CREATE SCHEMA dbintel;
+CREATE FUNCTION dbintel.explain(q text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE r text;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || regexp_replace(q, '\$[0-9]+', 'NULL', 'g') INTO r;
+  RETURN r;
+END $f$`)
+	cfg.QueryStats.Explain = ExplainConfig{Enabled: true, TopN: 10, PerQueryPerHour: 1, ErrorTTL: time.Hour, Function: "dbintel.explain"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c := collectorNamed(t, cfg, "postgresql.query_stats")
+	now := time.Now()
+	collect(t, c, now)
+	conn := srv.Conn(t)
+	ctx := context.Background()
+	// No constant, and not idempotent: executing the explained text again
+	// would change the row.
+	if _, err := conn.Exec(ctx, "UPDATE items SET v = v || v"); err != nil {
+		t.Fatal(err)
+	}
+	b := collect(t, c, now.Add(time.Minute))
+	var v string
+	conn.QueryRow(ctx, "SELECT v FROM items WHERE id = 1").Scan(&v)
+	if v != "beforebefore" {
+		t.Fatalf("v = %q after the scrape: an explained UPDATE ran", v)
+	}
+	var sawUpdate bool
+	for _, ev := range events(b.Logs, "db.server.query_plan") {
+		if text, _ := ev.Attributes().Get("db.query.text"); strings.HasPrefix(text.Str(), "UPDATE items") {
+			sawUpdate = true
+			if !strings.Contains(ev.Body().Str(), `"Node Type":"ModifyTable"`) {
+				t.Fatalf("UPDATE plan: %s", ev.Body().Str())
+			}
+		}
+	}
+	if !sawUpdate {
+		t.Fatal("no plan for the UPDATE through the explain function")
+	}
+}
