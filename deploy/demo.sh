@@ -45,7 +45,8 @@ unix_socket_directories = '$DEMO_DIR/pgdata'
 shared_preload_libraries = 'pg_stat_statements,auto_explain'
 pg_stat_statements.track = all
 track_io_timing = on
-auto_explain.log_min_duration = '100ms'
+auto_explain.log_min_duration = 0
+auto_explain.sample_rate = 0.01
 auto_explain.log_format = json
 fsync = off
 CONF
@@ -66,6 +67,7 @@ pids+=($!)
 
 export DBINTEL_POSTGRES_DSN="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 export DBINTEL_GATEWAY_ENDPOINT=127.0.0.1:4317
+export DBINTEL_POSTGRES_LOG_DIR="$DEMO_DIR/pgdata/postgres.log"   # auto_explain plans
 "$bin/scraper" --config "$here/deploy/scraper.yaml" >"$DEMO_DIR/scraper.log" 2>&1 &
 pids+=($!)
 
