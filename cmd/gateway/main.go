@@ -50,13 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cfg := defaultConfig()
-	var err error
-	if *configPath != "" {
-		err = config.Load(*configPath, &cfg)
-	} else {
-		err = cfg.Validate()
-	}
-	if err != nil {
+	if err := config.LoadFile(*configPath, &cfg); err != nil {
 		fmt.Fprintf(stderr, "invalid configuration:\n%v\n", err)
 		return 1
 	}
@@ -65,13 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "configuration is valid:\n%s", out)
 		return 0
 	}
-	level, _ := telemetry.ParseLevel(cfg.Telemetry.LogLevel)
-	opts := &slog.HandlerOptions{Level: level}
-	var handler slog.Handler = slog.NewTextHandler(stderr, opts)
-	if cfg.Telemetry.LogFormat == "json" {
-		handler = slog.NewJSONHandler(stderr, opts)
-	}
-	log := slog.New(handler)
+	log := cfg.Telemetry.Logger(stderr)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

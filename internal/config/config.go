@@ -204,3 +204,12 @@ func (s Secret) mask() string {
 	}
 	return redacted
 }
+
+// LoadFile loads path into dst (pre-filled with defaults); an empty path
+// means defaults only, which are still validated.
+func LoadFile(path string, dst Validator) error {
+	if path == "" {
+		return dst.Validate()
+	}
+	return Load(path, dst)
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -155,4 +156,15 @@ func (s *Servers) Shutdown(ctx context.Context) error {
 		s.wg.Wait()
 	})
 	return errors.Join(errs...)
+}
+
+// Logger builds the process logger from log_level and log_format (both
+// already validated).
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	level, _ := ParseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }

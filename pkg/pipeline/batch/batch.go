@@ -78,9 +78,7 @@ func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer) (*Batche
 }
 
 // Consume merges in into the open batch and waits for that batch's outcome.
-// If ctx ends first the data may still be sent; the caller's retry can then
-// deliver it twice, which is the at-least-once side of the trade.
-func (b *Batcher) Consume(ctx context.Context, in pipeline.Batch) error {
+func (b *Batcher) Consume(_ context.Context, in pipeline.Batch) error {
 	items := in.Counts().Total()
 	if items == 0 {
 		return nil
@@ -113,12 +111,12 @@ func (b *Batcher) Consume(ctx context.Context, in pipeline.Batch) error {
 	default:
 	}
 
-	select {
-	case <-p.done:
-		return p.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	// Wait for the outcome even if ctx ends: the data is merged and will be
+	// handed on, so answering with ctx's error would make the sender resend
+	// data that was kept (and the receiver count it as refused). The wait is
+	// bounded by the next consumer, which refuses at once when it is full.
+	<-p.done
+	return p.err
 }
 
 // close moves the open batch to the flush queue. Called with mu held.
