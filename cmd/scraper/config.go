@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/internal/telemetry"
 	"github.com/dbintel/dbintel/pkg/forward"
@@ -11,10 +13,15 @@ import (
 
 // Config is the scraper's YAML file.
 type Config struct {
-	Scrape    scrape.Config    `yaml:"scrape"`
-	Postgres  postgres.Config  `yaml:"postgres"`
-	MySQL     mysql.Config     `yaml:"mysql"`
-	Forward   forward.Config   `yaml:"forward"`
+	Scrape   scrape.Config   `yaml:"scrape"`
+	Postgres postgres.Config `yaml:"postgres"`
+	MySQL    mysql.Config    `yaml:"mysql"`
+	Forward  forward.Config  `yaml:"forward"`
+	// Gateways, when set, replaces forward.endpoint with several gateways:
+	// each database server is sent to one of them by rendezvous hashing of
+	// its service.instance.id (so its state stays on one gateway), and to
+	// the next in its order while that one is down.
+	Gateways  []string         `yaml:"gateways"`
 	Telemetry telemetry.Config `yaml:"telemetry"`
 }
 
@@ -48,6 +55,22 @@ func (c Config) Validate() error {
 		p.Add("", "no database to scrape: set postgres.dsn or mysql.dsn (e.g. ${env:DBINTEL_POSTGRES_DSN}, ${env:DBINTEL_MYSQL_DSN})")
 	}
 	p.Merge("forward", c.Forward.Validate())
+	seen := map[string]bool{}
+	for i, ep := range c.Gateways {
+		path := fmt.Sprintf("gateways[%d]", i)
+		if seen[ep] {
+			p.Add(path, "%q is listed twice", ep)
+		}
+		seen[ep] = true
+		fc := c.Forward
+		fc.Endpoint = ep
+		if err := fc.Validate(); err != nil {
+			p.Add(path, "%v", err)
+		}
+	}
+	if len(c.Gateways) > 0 && c.Forward.Sink.File != "" {
+		p.Add("gateways", "cannot be combined with forward.sink.file")
+	}
 	p.Merge("telemetry", c.Telemetry.Validate())
 	return p.Err()
 }

@@ -18,7 +18,6 @@ import (
 
 	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/internal/telemetry"
-	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
 	"github.com/dbintel/dbintel/pkg/scrape/mysql"
@@ -83,7 +82,9 @@ type target struct {
 	close func()
 }
 
-func buildTargets(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger) ([]target, error) {
+// buildTargets makes one scheduler per database server; route gives each
+// server's consumer (by its service.instance.id).
+func buildTargets(cfg Config, route func(instanceID string) pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger) ([]target, error) {
 	type collectorsFunc func() (scrape.Target, []scrape.Collector, func(), error)
 	var builders []collectorsFunc
 	if cfg.Postgres.Enabled() {
@@ -118,7 +119,7 @@ func buildTargets(cfg Config, next pipeline.Consumer, reg prometheus.Registerer,
 			closeAll()
 			return nil, err
 		}
-		sched, err := scrape.NewScheduler(cfg.Scrape, t, cols, next, log, reg)
+		sched, err := scrape.NewScheduler(cfg.Scrape, t, cols, route(t.InstanceID), log, reg)
 		if err != nil {
 			closeConn()
 			closeAll()
@@ -131,14 +132,14 @@ func buildTargets(cfg Config, next pipeline.Consumer, reg prometheus.Registerer,
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout time.Duration) error {
 	reg := telemetry.NewRegistry()
-	fwd, err := forward.New(cfg.Forward, reg, log.With("component", "forward"))
+	fwd, err := newGateways(cfg, reg, log.With("component", "forward"))
 	if err != nil {
 		return err
 	}
 	if err := fwd.Start(ctx); err != nil {
 		return err
 	}
-	targets, err := buildTargets(cfg, fwd, reg, log)
+	targets, err := buildTargets(cfg, fwd.For, reg, log)
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
 	}
@@ -151,7 +152,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout ti
 			return err
 		}
 	}
-	log.Info("scraper started", "version", version, "targets", len(targets), "gateway", cfg.Forward.Endpoint)
+	gws := cfg.Gateways
+	if len(gws) == 0 {
+		gws = []string{cfg.Forward.Endpoint}
+	}
+	log.Info("scraper started", "version", version, "targets", len(targets), "gateways", gws)
 
 	<-ctx.Done()
 	log.Info("stopping")
@@ -184,7 +189,7 @@ func scrapeOnce(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Log
 		}
 		return nil
 	})
-	targets, err := buildTargets(cfg, printer, nil, log)
+	targets, err := buildTargets(cfg, func(string) pipeline.Consumer { return printer }, nil, log)
 	if err != nil {
 		return err
 	}

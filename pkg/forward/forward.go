@@ -42,11 +42,13 @@ type Forwarder struct {
 
 	stopping atomic.Bool
 	started  atomic.Bool
-	runCtx   context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	stopOnce sync.Once
-	stopErr  error
+	// backendDown mirrors the backend gate: true while it holds sending.
+	backendDown atomic.Bool
+	runCtx      context.Context
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	stopOnce    sync.Once
+	stopErr     error
 }
 
 // New validates cfg and builds a forwarder; nothing is sent before Start.
@@ -181,7 +183,15 @@ func (f *Forwarder) target() string {
 	return f.cfg.Protocol + ":" + f.cfg.Endpoint
 }
 
+// Healthy reports whether the backend is taking data: the backend gate is
+// closed and it has not refused the credentials. Rendezvous routing uses it
+// to send new data elsewhere while a gateway is down.
+func (f *Forwarder) Healthy() bool {
+	return !f.backendDown.Load() && f.Ready() == nil
+}
+
 func (f *Forwarder) breakerChanged(open bool) {
+	f.backendDown.Store(open)
 	if open {
 		f.m.breaker.Set(1)
 		f.log.Warn("backend failing or throttling: holding queued data, probing with one request at a time", "target", f.target())
