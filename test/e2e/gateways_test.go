@@ -29,13 +29,13 @@ func TestScraperFailsOverWhenItsGatewayDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := strings.Replace(string(base), "gateways: []", "gateways: ["+gws[0].GRPC+", "+gws[1].GRPC+"]", 1)
-	cfg = strings.Replace(cfg, "  collection_interval: 10s             # server/database metrics", "  collection_interval: 1s", 1)
+	cfg = strings.Replace(cfg, "  collection_interval: 10s             # server/database metrics", "  collection_interval: 5s", 1)
 	cfg = strings.Replace(cfg, "    initial_interval: 1s", "    initial_interval: 100ms", 1)
 	path := filepath.Join(t.TempDir(), "scraper.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	harness.Start(t, harness.Binary(t, "scraper"), map[string]string{
+	scraper := harness.Start(t, harness.Binary(t, "scraper"), map[string]string{
 		"DBINTEL_POSTGRES_DSN":             pg.DSN(),
 		"DBINTEL_SCRAPER_METRICS_ENDPOINT": harness.FreeAddr(t),
 		"DBINTEL_SCRAPER_HEALTH_ENDPOINT":  harness.FreeAddr(t),
@@ -47,7 +47,7 @@ func TestScraperFailsOverWhenItsGatewayDies(t *testing.T) {
 	owner := -1
 	deadline := time.Now().Add(30 * time.Second)
 	for owner < 0 {
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) || scraper.Exited() {
 			t.Fatal("no gateway received the scraper's data")
 		}
 		time.Sleep(200 * time.Millisecond)
