@@ -150,7 +150,7 @@ func splitMetrics(src pmetric.Metrics, n int) pmetric.Metrics {
 					return false
 				}
 				dm := dsm.Metrics().AppendEmpty()
-				if c := pointCount(m); c <= n {
+				if c := pipeline.PointCount(m); c <= n {
 					n -= c
 					m.MoveTo(dm)
 					return true
@@ -170,26 +170,10 @@ func resourcePointCount(rm pmetric.ResourceMetrics) int {
 	c := 0
 	for _, sm := range rm.ScopeMetrics().All() {
 		for _, m := range sm.Metrics().All() {
-			c += pointCount(m)
+			c += pipeline.PointCount(m)
 		}
 	}
 	return c
-}
-
-func pointCount(m pmetric.Metric) int {
-	switch m.Type() {
-	case pmetric.MetricTypeGauge:
-		return m.Gauge().DataPoints().Len()
-	case pmetric.MetricTypeSum:
-		return m.Sum().DataPoints().Len()
-	case pmetric.MetricTypeHistogram:
-		return m.Histogram().DataPoints().Len()
-	case pmetric.MetricTypeExponentialHistogram:
-		return m.ExponentialHistogram().DataPoints().Len()
-	case pmetric.MetricTypeSummary:
-		return m.Summary().DataPoints().Len()
-	}
-	return 0
 }
 
 // movePoints moves n data points of src into dst, an empty metric that gets

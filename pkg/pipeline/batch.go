@@ -106,3 +106,20 @@ type StageFunc func(ctx context.Context, b Batch) (Batch, error)
 
 // Process calls f.
 func (f StageFunc) Process(ctx context.Context, b Batch) (Batch, error) { return f(ctx, b) }
+
+// PointCount returns the number of data points of m.
+func PointCount(m pmetric.Metric) int {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		return m.Gauge().DataPoints().Len()
+	case pmetric.MetricTypeSum:
+		return m.Sum().DataPoints().Len()
+	case pmetric.MetricTypeHistogram:
+		return m.Histogram().DataPoints().Len()
+	case pmetric.MetricTypeExponentialHistogram:
+		return m.ExponentialHistogram().DataPoints().Len()
+	case pmetric.MetricTypeSummary:
+		return m.Summary().DataPoints().Len()
+	}
+	return 0
+}

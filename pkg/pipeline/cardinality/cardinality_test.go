@@ -10,7 +10,6 @@ import (
 
 	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/pipeline"
-	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey/dbkeytest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -172,7 +171,7 @@ func TestFoldByType(t *testing.T) {
 	}
 	// Each metric keeps its first series and one overflow point.
 	for _, m := range []pmetric.Metric{g, h, sm, e} {
-		if n := dbkey.PointCount(m); n != 2 {
+		if n := pipeline.PointCount(m); n != 2 {
 			t.Fatalf("%s: %d points, want 2", m.Name(), n)
 		}
 	}

@@ -219,7 +219,7 @@ func (b *Breaker) ExportFailed(bt pipeline.Batch, reason string) {
 		n := 0
 		for _, sm := range rm.ScopeMetrics().All() {
 			for _, m := range sm.Metrics().All() {
-				n += dbkey.PointCount(m)
+				n += pipeline.PointCount(m)
 			}
 		}
 		add(rm.Resource(), n)
