@@ -72,3 +72,17 @@ func (c Config) Validate() error {
 	}
 	return p.Err()
 }
+
+// ValidateTiming checks a server's collection_interval and query_timeout,
+// the same for every database kind: a query may never outlast its interval.
+func ValidateTiming(p *config.Problems, interval, timeout time.Duration) {
+	if interval < time.Second {
+		p.Add("collection_interval", "must be at least 1s")
+	}
+	if timeout < 10*time.Millisecond {
+		p.Add("query_timeout", "must be at least 10ms")
+	}
+	if timeout > interval {
+		p.Add("query_timeout", "must not exceed collection_interval (%s)", interval)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
 // Config is the `mysql:` section of the scraper configuration.
@@ -85,15 +86,7 @@ func (c Config) Validate() error {
 			p.Add("dsn", "%v", err)
 		}
 	}
-	if c.CollectionInterval < time.Second {
-		p.Add("collection_interval", "must be at least 1s")
-	}
-	if c.QueryTimeout < 10*time.Millisecond {
-		p.Add("query_timeout", "must be at least 10ms")
-	}
-	if c.QueryTimeout > c.CollectionInterval {
-		p.Add("query_timeout", "must not exceed collection_interval (%s)", c.CollectionInterval)
-	}
+	scrape.ValidateTiming(&p, c.CollectionInterval, c.QueryTimeout)
 	if qs := c.QueryStats; qs.Enabled {
 		if qs.CollectionInterval < time.Second {
 			p.Add("query_stats.collection_interval", "must be at least 1s")

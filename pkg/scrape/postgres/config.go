@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
 // Config is the `postgres:` section of the scraper configuration.
@@ -54,15 +55,7 @@ func (c Config) Validate() error {
 			p.Add("dsn", "%v", err)
 		}
 	}
-	if c.CollectionInterval < time.Second {
-		p.Add("collection_interval", "must be at least 1s")
-	}
-	if c.QueryTimeout < 10*time.Millisecond {
-		p.Add("query_timeout", "must be at least 10ms")
-	}
-	if c.QueryTimeout > c.CollectionInterval {
-		p.Add("query_timeout", "must not exceed collection_interval (%s)", c.CollectionInterval)
-	}
+	scrape.ValidateTiming(&p, c.CollectionInterval, c.QueryTimeout)
 	known := enabledMetrics(nil)
 	for name := range c.Metrics {
 		if _, ok := known[name]; !ok {
