@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -17,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/cli"
 	"github.com/dbintel/dbintel/internal/status"
 	"github.com/dbintel/dbintel/internal/telemetry"
 	"github.com/dbintel/dbintel/pkg/forward"
@@ -25,7 +24,6 @@ import (
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/batch"
 	"github.com/prometheus/client_golang/prometheus"
-	"go.yaml.in/yaml/v3"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -36,34 +34,16 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "YAML config file (empty: defaults)")
-	validate := fs.Bool("validate", false, "check the config, print the effective config (secrets redacted) or its problems, and exit")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long a graceful stop may take")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *showVersion {
-		fmt.Fprintln(stdout, "dbintel gateway", version)
-		return 0
-	}
 	cfg := defaultConfig()
-	if err := config.LoadFile(*configPath, &cfg); err != nil {
-		fmt.Fprintf(stderr, "invalid configuration:\n%v\n", err)
-		return 1
-	}
-	if *validate {
-		out, _ := yaml.Marshal(cfg)
-		fmt.Fprintf(stdout, "configuration is valid:\n%s", out)
-		return 0
+	flags, code, done := cli.Start(flag.NewFlagSet("gateway", flag.ContinueOnError), version, 30*time.Second, args, stdout, stderr, &cfg)
+	if done {
+		return code
 	}
 	log := cfg.Telemetry.Logger(stderr)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *configPath, cfg, log, *shutdownTimeout); err != nil {
+	if err := serve(ctx, flags.ConfigPath, cfg, log, flags.ShutdownTimeout); err != nil {
 		log.Error("gateway failed", "err", err)
 		return 1
 	}

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/cli"
 	"github.com/dbintel/dbintel/internal/telemetry"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
@@ -25,7 +25,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.yaml.in/yaml/v3"
 )
 
 var version = "dev"
@@ -36,28 +35,11 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("scraper", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "YAML config file")
-	validate := fs.Bool("validate", false, "check the config, print the effective config (secrets redacted) or its problems, and exit")
 	once := fs.Bool("once", false, "scrape every database once, print the OTLP JSON to stdout and exit")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long a graceful stop may take")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *showVersion {
-		fmt.Fprintln(stdout, "dbintel scraper", version)
-		return 0
-	}
 	cfg := defaultConfig()
-	if err := config.LoadFile(*configPath, &cfg); err != nil {
-		fmt.Fprintf(stderr, "invalid configuration:\n%v\n", err)
-		return 1
-	}
-	if *validate {
-		out, _ := yaml.Marshal(cfg)
-		fmt.Fprintf(stdout, "configuration is valid:\n%s", out)
-		return 0
+	flags, code, done := cli.Start(fs, version, 15*time.Second, args, stdout, stderr, &cfg)
+	if done {
+		return code
 	}
 	log := cfg.Telemetry.Logger(stderr)
 
@@ -67,7 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *once {
 		err = scrapeOnce(ctx, cfg, stdout, log)
 	} else {
-		err = serve(ctx, cfg, log, *shutdownTimeout)
+		err = serve(ctx, cfg, log, flags.ShutdownTimeout)
 	}
 	if err != nil {
 		log.Error("scraper failed", "err", err)
