@@ -37,6 +37,10 @@ type HTTPConfig struct {
 	// MaxDecompressedBytes caps the body after decompression; above it: 413,
 	// found without decompressing more than this many bytes.
 	MaxDecompressedBytes int64 `yaml:"max_decompressed_bytes"`
+	// MaxConcurrentRequests bounds the bodies being read and decoded at
+	// once, so body memory stays near this × the size limits before the
+	// memory limiter can see it; beyond it: 503 with Retry-After.
+	MaxConcurrentRequests int `yaml:"max_concurrent_requests"`
 	// Timeouts of net/http; 0 means none (except read_header_timeout, which
 	// must be set: it is the defence against slow-header clients).
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
@@ -78,13 +82,14 @@ func DefaultConfig() Config {
 			MaxConcurrentStreams: 64,
 		},
 		HTTP: HTTPConfig{
-			Endpoint:             "0.0.0.0:4318",
-			MaxRequestBytes:      16 * mib,
-			MaxDecompressedBytes: 64 * mib,
-			ReadHeaderTimeout:    5 * time.Second,
-			ReadTimeout:          30 * time.Second,
-			WriteTimeout:         30 * time.Second,
-			IdleTimeout:          120 * time.Second,
+			Endpoint:              "0.0.0.0:4318",
+			MaxRequestBytes:       16 * mib,
+			MaxDecompressedBytes:  64 * mib,
+			MaxConcurrentRequests: 32,
+			ReadHeaderTimeout:     5 * time.Second,
+			ReadTimeout:           30 * time.Second,
+			WriteTimeout:          30 * time.Second,
+			IdleTimeout:           120 * time.Second,
 		},
 	}
 }
@@ -111,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxRequestBytes <= 0 {
 		p.Add("http.max_request_bytes", "must be positive, got %d", c.HTTP.MaxRequestBytes)
+	}
+	if c.HTTP.MaxConcurrentRequests <= 0 {
+		p.Add("http.max_concurrent_requests", "must be positive, got %d", c.HTTP.MaxConcurrentRequests)
 	}
 	if c.HTTP.MaxDecompressedBytes <= 0 {
 		p.Add("http.max_decompressed_bytes", "must be positive, got %d", c.HTTP.MaxDecompressedBytes)

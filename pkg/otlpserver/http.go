@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
@@ -45,6 +46,12 @@ func (h *httpSignal) serve(w http.ResponseWriter, r *http.Request) int {
 	}
 	if !known {
 		return fail(fmt.Errorf("%w: content type %q (want %s or %s)", errUnsupportedMedia, r.Header.Get("Content-Type"), contentTypeProto, contentTypeJSON))
+	}
+	select {
+	case h.s.httpSlots <- struct{}{}:
+		defer func() { <-h.s.httpSlots }()
+	default:
+		return fail(pipeline.Refused("busy", time.Second))
 	}
 	body, err := h.s.readBody(w, r)
 	if err != nil {

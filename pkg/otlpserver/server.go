@@ -28,6 +28,8 @@ type Server struct {
 	grpcTLS, httpTLS *tls.Config
 	grpcSrv          *grpc.Server
 	httpSrv          *http.Server
+	// httpSlots holds one token per HTTP request being read or decoded.
+	httpSlots chan struct{}
 
 	mu                 sync.Mutex
 	started, stopped   bool
@@ -67,6 +69,7 @@ func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slo
 	}
 	if cfg.HTTP.Endpoint != "" {
 		h := cfg.HTTP
+		s.httpSlots = make(chan struct{}, h.MaxConcurrentRequests)
 		s.httpSrv = &http.Server{
 			Handler:           s.newHTTPHandler(),
 			ReadHeaderTimeout: h.ReadHeaderTimeout,
