@@ -22,6 +22,12 @@ type gate struct {
 	failures int
 	changed  chan struct{} // closed and replaced on every release
 	onChange func(open bool)
+
+	// notifyMu serializes onChange calls; reported is the last state given
+	// to onChange (guarded by notifyMu). Each report reads the state anew,
+	// so two releases racing cannot leave a stale state reported last.
+	notifyMu sync.Mutex
+	reported bool
 }
 
 func newGate(onChange func(open bool)) *gate {
@@ -88,7 +94,21 @@ func (g *gate) release(o outcome, pause time.Duration) {
 	nowOpen := g.open
 	g.mu.Unlock()
 	if nowOpen != wasOpen && g.onChange != nil {
-		g.onChange(nowOpen)
+		g.notify()
+	}
+}
+
+// notify reports the current state unless it was the last one reported. It
+// runs after every transition, so the last report reads the latest state.
+func (g *gate) notify() {
+	g.notifyMu.Lock()
+	defer g.notifyMu.Unlock()
+	g.mu.Lock()
+	open := g.open
+	g.mu.Unlock()
+	if open != g.reported {
+		g.reported = open
+		g.onChange(open)
 	}
 }
 

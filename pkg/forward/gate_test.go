@@ -3,6 +3,8 @@ package forward
 import (
 	"context"
 	"errors"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +93,46 @@ func TestOneRequestAtATimeWhileThrottled(t *testing.T) {
 	}
 	if got := gathered(t, reg, "dbintel_forward_breaker_open"); got != 0 {
 		t.Errorf("breaker_open = %v after recovery", got)
+	}
+}
+
+// TestGateLastReportIsCurrentState races many workers through transitions:
+// once they stop, the last state reported must be the gate's state, or
+// Healthy() could stay false while the gate is closed.
+func TestGateLastReportIsCurrentState(t *testing.T) {
+	for round := range 50 {
+		var mu sync.Mutex
+		var last bool // the gate starts closed
+		g := newGate(func(open bool) {
+			runtime.Gosched() // widens the window between the change and its report
+			mu.Lock()
+			last = open
+			mu.Unlock()
+		})
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Go(func() {
+				for i := range 200 {
+					if err := g.acquire(context.Background()); err != nil {
+						t.Error(err)
+						return
+					}
+					o := outcomeHealthy
+					if (i+w)%2 == 0 {
+						o = outcomeThrottled
+					}
+					g.release(o, 0)
+				}
+			})
+		}
+		wg.Wait()
+		g.mu.Lock()
+		open := g.open
+		g.mu.Unlock()
+		mu.Lock()
+		if last != open {
+			t.Fatalf("round %d: gate open=%v but the last report said open=%v", round, open, last)
+		}
+		mu.Unlock()
 	}
 }
