@@ -27,6 +27,8 @@ type Limiter struct {
 	checkedAt time.Time
 	heap      uint64
 	lastGC    time.Time
+	// collecting is true while one caller forces a GC outside mu.
+	collecting bool
 
 	heapGauge prometheus.Gauge
 	refusals  prometheus.Counter
@@ -66,23 +68,34 @@ func (l *Limiter) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch, 
 // but not free, and a batch-rate read would show up in profiles.
 func (l *Limiter) heapBytes() uint64 {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	now := l.now()
 	if now.Sub(l.checkedAt) < l.cfg.CheckInterval {
+		defer l.mu.Unlock()
 		return l.heap
 	}
 	l.checkedAt = now
 	l.heap = l.readHeap()
-	if l.heap >= l.hard && now.Sub(l.lastGC) >= time.Second {
-		// Garbage already unreachable may be most of the heap; collecting it
-		// now is cheaper than refusing data for a whole GC cycle.
-		l.lastGC = now
-		l.collect()
-		l.forcedGCs.Inc()
-		l.heap = l.readHeap()
+	heap := l.heap
+	// Garbage already unreachable may be most of the heap; collecting it now
+	// is cheaper than refusing data for a whole GC cycle. One forced GC at a
+	// time, outside the lock: other callers answer from the last reading.
+	gc := heap >= l.hard && now.Sub(l.lastGC) >= time.Second && !l.collecting
+	if gc {
+		l.lastGC, l.collecting = now, true
 	}
-	l.heapGauge.Set(float64(l.heap))
-	return l.heap
+	l.heapGauge.Set(float64(heap))
+	l.mu.Unlock()
+	if !gc {
+		return heap
+	}
+	l.collect()
+	l.forcedGCs.Inc()
+	heap = l.readHeap()
+	l.mu.Lock()
+	l.heap, l.collecting = heap, false
+	l.heapGauge.Set(float64(heap))
+	l.mu.Unlock()
+	return heap
 }
 
 var heapSample = "/memory/classes/heap/objects:bytes"

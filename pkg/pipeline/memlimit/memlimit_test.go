@@ -5,6 +5,8 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,5 +94,52 @@ func BenchmarkProcess(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, _ = l.Process(context.Background(), batch)
+	}
+}
+
+// TestForcedGCOutsideTheLock: while one caller forces a collection, the
+// limiter's lock is free and other callers answer at once from the last
+// reading instead of queueing behind the GC or starting a second one.
+func TestForcedGCOutsideTheLock(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.SoftLimitMiB, cfg.HardLimitMiB = 100, 200
+	l, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clock atomic.Int64 // seconds; every call is a new check interval
+	l.now = func() time.Time { return time.Unix(clock.Add(2), 0) }
+	l.readHeap = func() uint64 { return 250 << 20 } // stays above the hard limit
+	var collections, others atomic.Int32
+	l.collect = func() {
+		if collections.Add(1) > 1 {
+			return
+		}
+		if !l.mu.TryLock() {
+			t.Error("the limiter's lock is held during the forced GC")
+			return
+		}
+		l.mu.Unlock()
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				if _, err := l.Process(context.Background(), pipeline.NewBatch()); errors.Is(err, pipeline.ErrRefused) {
+					others.Add(1)
+				}
+			})
+		}
+		wg.Wait() // returns only if they do not wait for this GC
+	}
+	if _, err := l.Process(context.Background(), pipeline.NewBatch()); !errors.Is(err, pipeline.ErrRefused) {
+		t.Fatalf("heap above the hard limit after the GC: got %v, want a refusal", err)
+	}
+	if got := collections.Load(); got != 1 {
+		t.Errorf("forced GCs = %d, want 1 (one at a time)", got)
+	}
+	if got := others.Load(); got != 8 {
+		t.Errorf("%d of 8 concurrent callers answered during the GC", got)
+	}
+	if got := testutil.ToFloat64(l.forcedGCs); got != 1 {
+		t.Errorf("forced_gc_total = %v", got)
 	}
 }
