@@ -4,7 +4,7 @@ import "go.opentelemetry.io/collector/pdata/pcommon"
 
 // queryIDAttrs are the attributes that identify a statement in a
 // query-level record, by system, in the order they are looked up.
-var queryIDAttrs = [...]string{PGQueryID, PGSampleQueryID, MySQLDigest}
+var queryIDAttrs = [...]string{PGQueryID, PGSampleQueryID, MySQLDigest, MySQLCurrentDigest}
 
 // QueryID returns the statement id of a query-level record's attributes
 // (any system), "" when it has none. Samplers key on it so that several
