@@ -31,10 +31,12 @@ type Config struct {
 	LogFormat      string `yaml:"log_format"`
 }
 
-// DefaultConfig uses the conventional collector ports; pprof stays on
-// loopback because profiles reveal memory contents.
+// DefaultConfig uses the conventional collector ports. Metrics and the
+// status page show database names and query ids and pprof reveals memory,
+// all without auth, so they stay on loopback unless the operator exposes
+// them; health stays on every interface for the kubelet's probes.
 func DefaultConfig() Config {
-	return Config{MetricsEndpoint: "0.0.0.0:8888", HealthEndpoint: "0.0.0.0:13133", PprofEndpoint: "127.0.0.1:1777", StatusEndpoint: "0.0.0.0:55679",
+	return Config{MetricsEndpoint: "127.0.0.1:8888", HealthEndpoint: "0.0.0.0:13133", PprofEndpoint: "127.0.0.1:1777", StatusEndpoint: "127.0.0.1:55679",
 		LogLevel: "info", LogFormat: "text"}
 }
 
@@ -77,17 +79,33 @@ func NewRegistry() *prometheus.Registry {
 // ReadyFunc returns nil when the process can take traffic.
 type ReadyFunc func() error
 
+// timeouts bound how long a client may hold a telemetry connection, so slow
+// or idle clients cannot pile up connections. Requests are small GETs. A
+// pprof profile or trace outlasts the write timeout: net/http/pprof extends
+// its own write deadline by the requested duration.
+type timeouts struct {
+	readHeader, read, write, idle time.Duration
+}
+
+var defaultTimeouts = timeouts{readHeader: 5 * time.Second, read: 10 * time.Second, write: 30 * time.Second, idle: time.Minute}
+
 // Servers runs the self-telemetry listeners.
 type Servers struct {
-	servers []*http.Server
-	log     *slog.Logger
-	wg      sync.WaitGroup
-	once    sync.Once
+	timeouts timeouts
+	servers  []*http.Server
+	addrs    []string // bound addresses, in start order
+	log      *slog.Logger
+	wg       sync.WaitGroup
+	once     sync.Once
 }
 
 // Start binds every configured endpoint and serves in the background.
 func Start(cfg Config, reg prometheus.Gatherer, ready ReadyFunc, log *slog.Logger) (*Servers, error) {
-	s := &Servers{log: log}
+	return start(cfg, reg, ready, log, defaultTimeouts)
+}
+
+func start(cfg Config, reg prometheus.Gatherer, ready ReadyFunc, log *slog.Logger, to timeouts) (*Servers, error) {
+	s := &Servers{log: log, timeouts: to}
 	if cfg.MetricsEndpoint != "" {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -133,7 +151,9 @@ func (s *Servers) listen(name, endpoint string, h http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("%s endpoint %s: %w", name, endpoint, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	to := s.timeouts
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: to.readHeader, ReadTimeout: to.read, WriteTimeout: to.write, IdleTimeout: to.idle}
+	s.addrs = append(s.addrs, ln.Addr().String())
 	s.servers = append(s.servers, srv)
 	s.wg.Add(1)
 	go func() {
