@@ -1,5 +1,7 @@
 package contract
 
+import "go.opentelemetry.io/collector/pdata/pcommon"
+
 // Attributes of the dbintel.breaker event, which the gateway's
 // per-source breaker emits on every state change.
 const (
@@ -23,4 +25,40 @@ const AttrMetricOverflow = "otel.metric.overflow"
 var EntityAttrs = [...]string{
 	AttrDBSystem, AttrDBProduct, AttrServerAddress, AttrServerPort, AttrServiceInstanceID,
 	AttrHostName, AttrMySQLEndpoint, AttrServiceName,
+}
+
+// QueryIDAttrNames lists the attributes QueryID reads, in its order: the
+// default of configs that name the attributes a decision keys on.
+func QueryIDAttrNames() []string { return append([]string(nil), queryIDAttrs[:]...) }
+
+// MeanExecSeconds returns a db.server.top_query record's mean execution
+// time per call, in seconds, from the totals New Relic's receivers send:
+// PostgreSQL total_exec_time (ms) over calls, MySQL sum_timer_wait (s) over
+// count_star. ok is false when the record has neither pair or no calls.
+func MeanExecSeconds(attrs pcommon.Map) (float64, bool) {
+	for _, p := range [...]struct {
+		total, calls string
+		toSeconds    float64
+	}{{PGTotalExecTime, PGCalls, 1e-3}, {MySQLSumTimerWait, MySQLCountStar, 1}} {
+		t, ok1 := attrs.Get(p.total)
+		c, ok2 := attrs.Get(p.calls)
+		if !ok1 || !ok2 {
+			continue
+		}
+		if n := number(c); n > 0 {
+			return number(t) * p.toSeconds / n, true
+		}
+	}
+	return 0, false
+}
+
+// number reads an int or double attribute; 0 for any other type.
+func number(v pcommon.Value) float64 {
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return float64(v.Int())
+	case pcommon.ValueTypeDouble:
+		return v.Double()
+	}
+	return 0
 }

@@ -1,0 +1,32 @@
+package contract
+
+import (
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+func TestMeanExecSeconds(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		attrs map[string]any
+		want  float64
+		ok    bool
+	}{
+		{"postgresql ms", map[string]any{PGTotalExecTime: 3000.0, PGCalls: 2}, 1.5, true},
+		{"mysql s", map[string]any{MySQLSumTimerWait: 0.5, MySQLCountStar: 5}, 0.1, true},
+		{"no calls", map[string]any{PGTotalExecTime: 3000.0, PGCalls: 0}, 0, false},
+		{"neither", map[string]any{PGQueryID: "1"}, 0, false},
+	} {
+		m := pcommon.NewMap()
+		if err := m.FromRaw(tc.attrs); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := MeanExecSeconds(m); ok != tc.ok || got != tc.want {
+			t.Errorf("%s: %v %v, want %v %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+	if got := QueryIDAttrNames(); len(got) == 0 || got[0] != PGQueryID {
+		t.Errorf("QueryIDAttrNames = %v", got)
+	}
+}
