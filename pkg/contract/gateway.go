@@ -27,10 +27,6 @@ var EntityAttrs = [...]string{
 	AttrHostName, AttrMySQLEndpoint, AttrServiceName,
 }
 
-// QueryIDAttrNames lists the attributes QueryID reads, in its order: the
-// default of configs that name the attributes a decision keys on.
-func QueryIDAttrNames() []string { return append([]string(nil), queryIDAttrs[:]...) }
-
 // MeanExecSeconds returns a db.server.top_query record's mean execution
 // time per call, in seconds, from the totals New Relic's receivers send:
 // PostgreSQL total_exec_time (ms) over calls, MySQL sum_timer_wait (s) over
