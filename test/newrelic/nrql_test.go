@@ -70,11 +70,11 @@ func TestParseTrickyQueries(t *testing.T) {
 func TestParseRejectsBrokenQueries(t *testing.T) {
 	for _, q := range []string{
 		"",
-		"SELECT count(*)",                         // no FROM
-		"FROM Metric",                             // no SELECT
-		"FROM Metric SELECT sum(x WHERE",          // unterminated call
-		"FROM Metric SELECT `x",                   // unterminated backtick
-		"FROM Metric SELECT x WHERE y = 'z",       // unterminated string
+		"SELECT count(*)",                   // no FROM
+		"FROM Metric",                       // no SELECT
+		"FROM Metric SELECT sum(x WHERE",    // unterminated call
+		"FROM Metric SELECT `x",             // unterminated backtick
+		"FROM Metric SELECT x WHERE y = 'z", // unterminated string
 		"FROM Metric SELECT x WHERE y IN ('a' 'b')", // missing comma
 		"FROM Metric SELECT x WHERE y IS z",
 		"FROM Metric SELECT x WHERE y IN ({{v)",
