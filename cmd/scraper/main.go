@@ -75,6 +75,7 @@ func buildTargets(cfg Config, route func(instanceID string) pipeline.Consumer, r
 			if err != nil {
 				return t, nil, nil, fmt.Errorf("postgres: %w", err)
 			}
+			t.Version, t.Temporality = version, cfg.Scrape.Temporality
 			cols, closeConn, err := postgres.NewCollectors(cfg.Postgres, t, log, reg)
 			return t, cols, closeConn, err
 		})
@@ -85,6 +86,7 @@ func buildTargets(cfg Config, route func(instanceID string) pipeline.Consumer, r
 			if err != nil {
 				return t, nil, nil, fmt.Errorf("mysql: %w", err)
 			}
+			t.Version, t.Temporality = version, cfg.Scrape.Temporality
 			cols, closeConn, err := mysql.NewCollectors(cfg.MySQL, t, log, reg)
 			return t, cols, closeConn, err
 		})

@@ -1,23 +1,28 @@
 package scrape
 
 import (
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
 // Kind is the OTLP shape of a metric.
 type Kind int
 
-// Metric kinds. Monotonic counters are sent as delta sums (New Relic's
-// preferred temporality); up-down values stay cumulative sums, as in the
+// Metric kinds. Counter values come from a table built by NewCounters with
+// the target's temporality, and the metric is marked accordingly. DeltaSum
+// is for values that are deltas by nature (per-interval totals computed
+// from per-statement deltas). Up-down values stay cumulative sums, as in the
 // OpenTelemetry Collector receivers whose names we reuse.
 const (
 	Gauge Kind = iota
+	Counter
 	DeltaSum
 	UpDownSum
 )
@@ -28,22 +33,53 @@ type MetricDef struct {
 	Kind                    Kind
 }
 
-// MetricsBuilder accumulates the points of one collector run under one
-// resource (the target) and one scope.
+// MetricsBuilder accumulates the points of one collector run under the
+// target's resource (or a sub-resource, see For) and scope.
 type MetricsBuilder struct {
 	md     pmetric.Metrics
+	target Target
+	scope  string
 	sm     pmetric.ScopeMetrics
 	byName map[string]pmetric.NumberDataPointSlice
+	subs   map[string]*MetricsBuilder // by resource attributes; nil in a sub-builder
 }
 
-// NewMetricsBuilder starts a metrics payload for target.
+// NewMetricsBuilder starts a metrics payload for target under the scope
+// named scope (contract.ScopePostgreSQL, contract.ScopeMySQL).
 func NewMetricsBuilder(t Target, scope string) *MetricsBuilder {
-	md := pmetric.NewMetrics()
-	rm := md.ResourceMetrics().AppendEmpty()
-	t.FillResource(rm.Resource())
+	b := &MetricsBuilder{md: pmetric.NewMetrics(), target: t, scope: scope, subs: map[string]*MetricsBuilder{}}
+	b.sm = b.newResource(nil)
+	b.byName = map[string]pmetric.NumberDataPointSlice{}
+	return b
+}
+
+func (b *MetricsBuilder) newResource(attrs []string) pmetric.ScopeMetrics {
+	rm := b.md.ResourceMetrics().AppendEmpty()
+	b.target.FillResource(rm.Resource())
+	for i := 0; i+1 < len(attrs); i += 2 {
+		rm.Resource().Attributes().PutStr(attrs[i], attrs[i+1])
+	}
 	sm := rm.ScopeMetrics().AppendEmpty()
-	sm.Scope().SetName(scope)
-	return &MetricsBuilder{md: md, sm: sm, byName: map[string]pmetric.NumberDataPointSlice{}}
+	b.target.FillScope(sm.Scope(), b.scope)
+	return sm
+}
+
+// For returns the builder of the sub-resource that adds attrs (key, value
+// pairs) to the target's resource attributes: the Collector receivers' layout
+// for per-database, per-table and per-index metrics
+// (postgresql.database.name, postgresql.table.name, ...).
+func (b *MetricsBuilder) For(attrs ...string) *MetricsBuilder {
+	if b.subs == nil { // a sub-builder: resources do not nest
+		return b
+	}
+	key := strings.Join(attrs, "\x00")
+	if s, ok := b.subs[key]; ok {
+		return s
+	}
+	s := &MetricsBuilder{md: b.md, target: b.target, scope: b.scope, byName: map[string]pmetric.NumberDataPointSlice{}}
+	s.sm = b.newResource(attrs)
+	b.subs[key] = s
+	return s
 }
 
 func (b *MetricsBuilder) points(d MetricDef) pmetric.NumberDataPointSlice {
@@ -58,10 +94,13 @@ func (b *MetricsBuilder) points(d MetricDef) pmetric.NumberDataPointSlice {
 	switch d.Kind {
 	case Gauge:
 		dps = m.SetEmptyGauge().DataPoints()
-	case DeltaSum:
+	case Counter, DeltaSum:
 		s := m.SetEmptySum()
 		s.SetIsMonotonic(true)
 		s.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+		if d.Kind == Counter && b.target.Temporality != Delta {
+			s.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+		}
 		dps = s.DataPoints()
 	case UpDownSum:
 		s := m.SetEmptySum()
@@ -72,7 +111,7 @@ func (b *MetricsBuilder) points(d MetricDef) pmetric.NumberDataPointSlice {
 	return dps
 }
 
-// Int adds an integer point. start is the start of a delta window (zero for
+// Int adds an integer point. start is the start of a sum's window (zero for
 // gauges); attrs are key, value pairs.
 func (b *MetricsBuilder) Int(d MetricDef, start, ts time.Time, v int64, attrs ...string) {
 	dp := b.newPoint(d, start, ts, attrs)
@@ -97,54 +136,54 @@ func (b *MetricsBuilder) newPoint(d MetricDef, start, ts time.Time, attrs []stri
 	return dp
 }
 
-// Metrics returns what was built.
-func (b *MetricsBuilder) Metrics() pmetric.Metrics { return b.md }
+// Metrics returns what was built, without resources that got no point.
+func (b *MetricsBuilder) Metrics() pmetric.Metrics {
+	b.md.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
+		sms := rm.ScopeMetrics()
+		return sms.Len() == 0 || sms.At(0).Metrics().Len() == 0
+	})
+	return b.md
+}
 
-// LogsBuilder accumulates the events of one collector run. Events about
-// one database go under a resource that also carries db.namespace, so the
-// gateway can tell databases apart (budgets, breakers) from the resource.
+// LogsBuilder accumulates the events of one collector run under the
+// target's resource and scope.
 type LogsBuilder struct {
 	target Target
-	scope  string
 	ld     plog.Logs
-	byNS   map[string]plog.LogRecordSlice
+	lrs    plog.LogRecordSlice
 }
 
-// NewLogsBuilder starts a logs payload for target.
+// NewLogsBuilder starts a logs payload for target under the scope named
+// scope.
 func NewLogsBuilder(t Target, scope string) *LogsBuilder {
-	return &LogsBuilder{target: t, scope: scope, ld: plog.NewLogs(), byNS: map[string]plog.LogRecordSlice{}}
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	t.FillResource(rl.Resource())
+	sl := rl.ScopeLogs().AppendEmpty()
+	t.FillScope(sl.Scope(), scope)
+	return &LogsBuilder{target: t, ld: ld, lrs: sl.LogRecords()}
 }
 
-// Event appends an event record named name (db.server.top_query, ...) at ts
-// for database namespace ("" = server-wide); the caller fills attributes
-// and body. namespace is also set as a record attribute.
+// Event appends an event record named name (a contract.Event*) at ts for
+// database namespace ("" = server-wide); the caller fills attributes. As
+// New Relic's receivers do, the record carries db.system.name and
+// db.namespace itself, and the body stays empty.
 func (b *LogsBuilder) Event(namespace, name string, ts time.Time) plog.LogRecord {
-	lrs, ok := b.byNS[namespace]
-	if !ok {
-		rl := b.ld.ResourceLogs().AppendEmpty()
-		b.target.FillResource(rl.Resource())
-		if namespace != "" {
-			rl.Resource().Attributes().PutStr("db.namespace", namespace)
-		}
-		sl := rl.ScopeLogs().AppendEmpty()
-		sl.Scope().SetName(b.scope)
-		lrs = sl.LogRecords()
-		b.byNS[namespace] = lrs
-	}
-	lr := lrs.AppendEmpty()
+	lr := b.lrs.AppendEmpty()
 	lr.SetEventName(name)
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(ts))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(ts))
 	lr.SetSeverityNumber(plog.SeverityNumberInfo)
 	lr.SetSeverityText("INFO")
+	lr.Attributes().PutStr(contract.AttrDBSystem, b.target.dbSystem())
 	if namespace != "" {
-		lr.Attributes().PutStr("db.namespace", namespace)
+		lr.Attributes().PutStr(contract.AttrNamespace, namespace)
 	}
 	return lr
 }
 
 // Len is the number of events so far.
-func (b *LogsBuilder) Len() int { return b.ld.LogRecordCount() }
+func (b *LogsBuilder) Len() int { return b.lrs.Len() }
 
 // Logs returns what was built.
 func (b *LogsBuilder) Logs() plog.Logs { return b.ld }
@@ -153,7 +192,7 @@ func (b *LogsBuilder) Logs() plog.Logs { return b.ld }
 func Batch(mb *MetricsBuilder, lb *LogsBuilder) pipeline.Batch {
 	out := pipeline.NewBatch()
 	if mb != nil && mb.md.DataPointCount() > 0 {
-		out.Metrics = mb.md
+		out.Metrics = mb.Metrics()
 	}
 	if lb != nil && lb.Len() > 0 {
 		out.Logs = lb.ld

@@ -19,7 +19,25 @@ type Config struct {
 	// OnceWait is how long Once waits between the baseline and the second
 	// sample of delta collectors (scraper --once).
 	OnceWait time.Duration `yaml:"once_wait"`
+	// Temporality of the counters (monotonic sums) of infrastructure
+	// metrics.
+	Temporality Temporality `yaml:"temporality"`
 }
+
+// Temporality is how counters are sent.
+type Temporality string
+
+// Temporalities. Cumulative is the default: New Relic's views read the
+// Collector receivers' counters, which are cumulative, with latest() and
+// rate(sum()); New Relic turns cumulative sums into deltas on ingest.
+// Delta suits backends that want deltas from the sender.
+const (
+	Cumulative         Temporality = "cumulative"
+	Delta              Temporality = "delta"
+	DefaultTemporality             = Cumulative
+)
+
+func (t Temporality) valid() bool { return t == Cumulative || t == Delta }
 
 // BreakerConfig tunes the per-collector circuit breaker of each server.
 type BreakerConfig struct {
@@ -41,6 +59,7 @@ func DefaultConfig() Config {
 		Breaker:         BreakerConfig{Failures: 3, SlowCall: 5 * time.Second, OpenTimeout: 30 * time.Second},
 		RecheckInterval: 5 * time.Minute,
 		OnceWait:        2 * time.Second,
+		Temporality:     DefaultTemporality,
 	}
 }
 
@@ -69,6 +88,9 @@ func (c Config) Validate() error {
 	}
 	if c.OnceWait < 0 || c.OnceWait > time.Minute {
 		p.Add("once_wait", "must be between 0s and 1m")
+	}
+	if !c.Temporality.valid() {
+		p.Add("temporality", "must be cumulative or delta, not %q", c.Temporality)
 	}
 	return p.Err()
 }

@@ -6,81 +6,100 @@
 package scrape
 
 import (
-	"net"
 	"os"
 	"sort"
-	"strconv"
 
-	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
-// Target identifies one database server.
+// Target identifies one database server and carries what every builder of
+// its data needs: the resource identity, the dbintel version (scope version
+// and the contract.ScopeAttrVersion scope attribute) and the temporality of
+// its counters.
 type Target struct {
-	System     string // db.system.name: postgresql | mysql | mariadb
-	Address    string // server.address
-	Port       int    // server.port
-	InstanceID string // service.instance.id, stable per server
-	HostName   string // host.name of the machine the scraper runs on
-	Labels     map[string]string
+	// System is the server product: postgresql | mysql | mariadb. MariaDB
+	// is sent as db.system.name = mysql (see FillResource).
+	System      string
+	Address     string // server.address
+	Port        int    // server.port
+	InstanceID  string // service.instance.id = host:port; New Relic names the entity by it
+	HostName    string // host.name of the machine the scraper runs on
+	Labels      map[string]string
+	Version     string      // dbintel version; "" leaves the scope unversioned
+	Temporality Temporality // of Counter metrics; "" means DefaultTemporality
 }
 
-// instanceNS namespaces the UUIDv5 instance ids so they never collide with
-// ids another tool derives from the same strings.
-var instanceNS = uuid.MustParse("6a3f1e52-4f2b-5b43-9b8e-3c1d2f5a7e10")
-
-// NewTarget builds a target. The instance id is a UUIDv5 of system, address
-// and port, so it survives scraper restarts; for a loopback address the
-// scraper's host name is mixed in, because "127.0.0.1:5432" names a
-// different server on every machine.
+// NewTarget builds a target. service.instance.id is host:port, the form New
+// Relic's entity synthesis rules key on and name the entity by (as its own
+// receivers send it). A loopback address names a different server on every
+// machine; host.name tells those apart.
 func NewTarget(system, address string, port int, labels map[string]string) Target {
 	host, _ := os.Hostname()
-	key := system + "://" + net.JoinHostPort(address, strconv.Itoa(port))
-	if isLoopback(address) {
-		key += "@" + host
-	}
 	return Target{
 		System: system, Address: address, Port: port, HostName: host, Labels: labels,
-		InstanceID: uuid.NewSHA1(instanceNS, []byte(key)).String(),
+		InstanceID: contract.Endpoint(address, port),
 	}
-}
-
-func isLoopback(addr string) bool {
-	if addr == "localhost" || addr == "" || addr[0] == '/' { // '/' = Unix socket dir
-		return true
-	}
-	ip := net.ParseIP(addr)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Name is a short, bounded identifier used in logs and breaker names.
 func (t Target) Name() string {
-	return t.System + "://" + net.JoinHostPort(t.Address, strconv.Itoa(t.Port))
+	return t.System + "://" + contract.Endpoint(t.Address, t.Port)
+}
+
+// dbSystem is the db.system.name sent for the target: MariaDB goes out as
+// mysql, because New Relic's MySQL entity rules and views match only that.
+func (t Target) dbSystem() string {
+	if t.System == contract.SystemMariaDB {
+		return contract.SystemMySQL
+	}
+	return t.System
 }
 
 // FillResource writes the target's resource attributes into r. User labels
-// come first so they can never override the identity attributes.
+// can never set or override the identity attributes.
 func (t Target) FillResource(r pcommon.Resource) {
 	attrs := r.Attributes()
 	keys := make([]string, 0, len(t.Labels))
 	for k := range t.Labels {
-		keys = append(keys, k)
+		if !reservedAttrs[k] { // Config.Validate refuses them; never trust it here
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
 		attrs.PutStr(k, t.Labels[k])
 	}
-	attrs.PutStr("db.system.name", t.System)
-	attrs.PutStr("server.address", t.Address)
-	attrs.PutInt("server.port", int64(t.Port))
-	attrs.PutStr("service.instance.id", t.InstanceID)
+	sys := t.dbSystem()
+	attrs.PutStr(contract.AttrDBSystem, sys)
+	attrs.PutStr(contract.AttrDBProduct, t.System)
+	attrs.PutStr(contract.AttrServerAddress, t.Address)
+	attrs.PutInt(contract.AttrServerPort, int64(t.Port))
+	attrs.PutStr(contract.AttrServiceInstanceID, t.InstanceID)
+	if sys == contract.SystemMySQL {
+		attrs.PutStr(contract.AttrMySQLEndpoint, t.InstanceID)
+	}
 	if t.HostName != "" {
-		attrs.PutStr("host.name", t.HostName)
+		attrs.PutStr(contract.AttrHostName, t.HostName)
+	}
+}
+
+// FillScope names the scope (a collector passes its system's
+// contract.Scope*, New Relic's receiver scope that every widget of its views
+// filters on) and marks it as dbintel's: scope version and the
+// dbintel.version scope attribute.
+func (t Target) FillScope(s pcommon.InstrumentationScope, name string) {
+	s.SetName(name)
+	if t.Version != "" {
+		s.SetVersion(t.Version)
+		s.Attributes().PutStr(contract.ScopeAttrVersion, t.Version)
 	}
 }
 
 // reservedAttrs are the resource attributes a user label may not set.
 var reservedAttrs = map[string]bool{
-	"db.system.name": true, "server.address": true, "server.port": true,
-	"service.instance.id": true, "host.name": true,
+	contract.AttrDBSystem: true, contract.AttrDBProduct: true, contract.AttrServerAddress: true,
+	contract.AttrServerPort: true, contract.AttrServiceInstanceID: true, contract.AttrHostName: true,
+	contract.AttrMySQLEndpoint: true,
 }

@@ -10,38 +10,35 @@ import (
 )
 
 func TestTargetIdentity(t *testing.T) {
-	a := NewTarget("postgresql", "db1.example", 5432, nil)
-	if a.InstanceID != NewTarget("postgresql", "db1.example", 5432, map[string]string{"x": "y"}).InstanceID {
-		t.Fatal("instance id not stable for the same server")
-	}
-	for _, other := range []Target{
-		NewTarget("postgresql", "db1.example", 5433, nil),
-		NewTarget("mysql", "db1.example", 5432, nil),
-		NewTarget("postgresql", "db2.example", 5432, nil),
+	for _, tc := range []struct {
+		system, addr string
+		port         int
+		wantID       string
+		wantSystem   string
+		mysqlEnd     bool
+	}{
+		{"postgresql", "db1.example", 5432, "db1.example:5432", "postgresql", false},
+		{"postgresql", "::1", 5433, "[::1]:5433", "postgresql", false},
+		{"mysql", "db2", 3306, "db2:3306", "mysql", true},
+		// MariaDB is a MySQL entity for New Relic; the product tells them apart.
+		{"mariadb", "db3", 3307, "db3:3307", "mysql", true},
 	} {
-		if other.InstanceID == a.InstanceID {
-			t.Fatalf("%s shares the instance id of %s", other.Name(), a.Name())
+		tg := NewTarget(tc.system, tc.addr, tc.port, map[string]string{"deployment.environment.name": "prod", "server.address": "evil", "mysql.instance.endpoint": "evil"})
+		r := pcommon.NewResource()
+		tg.FillResource(r)
+		got := r.Attributes().AsRaw()
+		want := map[string]any{"db.system.name": tc.wantSystem, "dbintel.db.product": tc.system, "server.address": tc.addr,
+			"server.port": int64(tc.port), "service.instance.id": tc.wantID, "deployment.environment.name": "prod"}
+		if tc.mysqlEnd {
+			want["mysql.instance.endpoint"] = tc.wantID
 		}
-	}
-	// A loopback address names a different server on every host, so the
-	// host name must be part of its id.
-	for addr, want := range map[string]bool{"127.0.0.1": true, "localhost": true, "::1": true, "/var/run/postgresql": true, "10.0.0.1": false, "db1": false} {
-		if got := isLoopback(addr); got != want {
-			t.Errorf("isLoopback(%q) = %v, want %v", addr, got, want)
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s %s: %s = %v, want %v", tc.system, tc.addr, k, got[k], v)
+			}
 		}
-	}
-}
-
-func TestFillResourceLabelsCannotOverrideIdentity(t *testing.T) {
-	tg := NewTarget("postgresql", "db1", 5432, map[string]string{"deployment.environment.name": "prod", "server.address": "evil"})
-	r := pcommon.NewResource()
-	tg.FillResource(r)
-	want := map[string]any{"db.system.name": "postgresql", "server.address": "db1", "server.port": int64(5432),
-		"service.instance.id": tg.InstanceID, "deployment.environment.name": "prod"}
-	got := r.Attributes().AsRaw()
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %v, want %v", k, got[k], v)
+		if _, ok := got["mysql.instance.endpoint"]; ok != tc.mysqlEnd {
+			t.Errorf("%s: mysql.instance.endpoint present = %v", tc.system, ok)
 		}
 	}
 }
@@ -56,6 +53,12 @@ func TestConfigValidate(t *testing.T) {
 		{"reserved label", func(c *Config) { c.Labels["host.name"] = "x" }, []string{"labels.host.name"}},
 		{"zero breaker", func(c *Config) { c.Breaker = BreakerConfig{} }, []string{"breaker.failures", "breaker.slow_call", "breaker.open_timeout"}},
 		{"recheck", func(c *Config) { c.RecheckInterval = 0 }, []string{"recheck_interval"}},
+		{"delta", func(c *Config) { c.Temporality = Delta }, nil},
+		{"temporality", func(c *Config) { c.Temporality = "Cumulative " }, []string{"temporality"}},
+		{"no temporality", func(c *Config) { c.Temporality = "" }, []string{"temporality"}},
+	}
+	if DefaultConfig().Temporality != Cumulative {
+		t.Fatal("default temporality is not cumulative, which New Relic's views read")
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
