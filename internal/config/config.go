@@ -70,7 +70,8 @@ func Parse(data []byte, lookup func(string) (string, bool), dst any) error {
 	// Expand inside scalar values rather than in the raw text, so a secret
 	// containing ':' or '#' cannot change the YAML structure.
 	var problems Problems
-	expandNode(&root, "", lookup, &problems)
+	var values []string
+	expandNode(&root, "", lookup, &problems, &values)
 	if err := problems.Err(); err != nil {
 		return err
 	}
@@ -81,31 +82,35 @@ func Parse(data []byte, lookup func(string) (string, bool), dst any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
 	if err := dec.Decode(dst); err != nil {
-		return fmt.Errorf("config: %w", err)
+		return decodeError(err, expanded, &root, values)
 	}
 	return validate(dst)
 }
 
+// validate runs dst's Validate with every Secret's value masked out of the
+// messages.
 func validate(dst any) error {
 	if v, ok := dst.(Validator); ok {
-		return v.Validate()
+		return redactSecrets(v.Validate(), dst)
 	}
 	return nil
 }
 
-func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), problems *Problems) {
+// expandNode expands ${env:...} in every scalar value and records each
+// expanded value, so no error can repeat it.
+func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), problems *Problems, values *[]string) {
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			expandNode(c, path, lookup, problems)
+			expandNode(c, path, lookup, problems, values)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			expandNode(n.Content[i+1], Join(path, n.Content[i].Value), lookup, problems)
+			expandNode(n.Content[i+1], Join(path, n.Content[i].Value), lookup, problems, values)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			expandNode(c, fmt.Sprintf("%s[%d]", path, i), lookup, problems)
+			expandNode(c, fmt.Sprintf("%s[%d]", path, i), lookup, problems, values)
 		}
 	case yaml.ScalarNode:
 		if !strings.Contains(n.Value, "${env:") {
@@ -117,6 +122,7 @@ func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), p
 			return
 		}
 		n.Value = v
+		*values = append(*values, v)
 		// An expanded value is data, never YAML: keep "true" or "10s" typed as
 		// the target field wants, but let an empty value be an empty string.
 		if n.Tag == "" || n.Tag == "!!str" {
@@ -209,7 +215,7 @@ func (s Secret) mask() string {
 // means defaults only, which are still validated.
 func LoadFile(path string, dst Validator) error {
 	if path == "" {
-		return dst.Validate()
+		return validate(dst)
 	}
 	return Load(path, dst)
 }

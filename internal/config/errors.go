@@ -1,0 +1,169 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Decoding runs on the expanded document, where an ${env:...} value may be a
+// secret and yaml quotes the first characters of a value it cannot convert.
+// So decoding errors are rebuilt from the YAML path, the line in the user's
+// file and the types involved: no value is ever shown.
+
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// decodeError rewrites err from decoding expanded (the re-marshaled tree of
+// root). values are the expanded env values, scrubbed from any message the
+// rewrite does not know.
+func decodeError(err error, expanded []byte, root *yaml.Node, values []string) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("config: %s", scrub(err.Error(), values))
+	}
+	var marshaled yaml.Node
+	if yaml.Unmarshal(expanded, &marshaled) != nil {
+		return errors.New("config: cannot decode the expanded document")
+	}
+	lines := map[int][]located{}
+	locate(root, &marshaled, "", 0, lines)
+	var p Problems
+	for _, msg := range te.Errors {
+		m := yamlLine.FindStringSubmatch(msg)
+		if m == nil {
+			p.Add("", "%s", scrub(msg, values))
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		text := m[2]
+		tag := ""
+		if rest, ok := strings.CutPrefix(text, "cannot unmarshal "); ok {
+			tag, _, _ = strings.Cut(rest, " ")
+			into := rest[strings.LastIndex(rest, " into ")+len(" into "):]
+			text = fmt.Sprintf("cannot unmarshal %s into %s (value not shown)", tag, into)
+		} else {
+			text = scrub(text, values)
+		}
+		at := pick(lines[n], tag)
+		p.Add(at.path, "line %d: %s", at.line, text)
+	}
+	return p
+}
+
+// located is a value node of the user's document: its path and its line.
+type located struct {
+	path  string
+	line  int
+	tag   string
+	depth int
+}
+
+// locate walks the user's tree and the re-marshaled one together (same
+// shape) and files each value node under its re-marshaled line.
+func locate(orig, m *yaml.Node, path string, depth int, lines map[int][]located) {
+	if orig == nil || m == nil || orig.Kind != m.Kind || len(orig.Content) != len(m.Content) {
+		return
+	}
+	lines[m.Line] = append(lines[m.Line], located{path: path, line: orig.Line, tag: m.ShortTag(), depth: depth})
+	switch m.Kind {
+	case yaml.DocumentNode:
+		for i := range m.Content {
+			locate(orig.Content[i], m.Content[i], path, depth, lines)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			locate(orig.Content[i+1], m.Content[i+1], Join(path, m.Content[i].Value), depth+1, lines)
+			// An unknown key is reported at the key's line.
+			k := m.Content[i]
+			lines[k.Line] = append(lines[k.Line], located{path: Join(path, k.Value), line: orig.Content[i].Line, depth: depth + 1})
+		}
+	case yaml.SequenceNode:
+		for i := range m.Content {
+			locate(orig.Content[i], m.Content[i], fmt.Sprintf("%s[%d]", path, i), depth+1, lines)
+		}
+	}
+}
+
+// pick chooses the deepest node on the line whose tag matches the error's
+// (a flow collection puts several nodes on one line).
+func pick(cands []located, tag string) located {
+	best := located{depth: -1}
+	for _, c := range cands {
+		if (tag == "" || c.tag == tag) && c.depth > best.depth {
+			best = c
+		}
+	}
+	if best.depth < 0 && len(cands) > 0 {
+		return cands[0]
+	}
+	return best
+}
+
+// scrub removes every expanded value from msg, and the 7-character prefix
+// yaml shows of a long one.
+func scrub(msg string, values []string) string {
+	for _, v := range values {
+		if len(v) < 4 {
+			continue
+		}
+		msg = strings.ReplaceAll(msg, v, redacted)
+		if len(v) > 10 {
+			msg = strings.ReplaceAll(msg, v[:7], redacted)
+		}
+	}
+	return msg
+}
+
+// redactSecrets replaces the value of every Secret in dst wherever a
+// validation message repeats it (a library's parse error quoting a DSN).
+func redactSecrets(err error, dst any) error {
+	if err == nil {
+		return nil
+	}
+	var secrets []string
+	collectSecrets(reflect.ValueOf(dst), &secrets)
+	if len(secrets) == 0 {
+		return err
+	}
+	var p Problems
+	if !errors.As(err, &p) {
+		return errors.New(scrub(err.Error(), secrets))
+	}
+	out := make(Problems, len(p))
+	for i, q := range p {
+		out[i] = Problem{Path: q.Path, Msg: scrub(q.Msg, secrets)}
+	}
+	return out
+}
+
+var secretType = reflect.TypeFor[Secret]()
+
+func collectSecrets(v reflect.Value, out *[]string) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			collectSecrets(v.Elem(), out)
+		}
+	case reflect.String:
+		if v.Type() == secretType && v.Len() > 0 {
+			*out = append(*out, v.String())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			collectSecrets(v.Field(i), out)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			collectSecrets(v.Index(i), out)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			collectSecrets(it.Value(), out)
+		}
+	}
+}
