@@ -3,6 +3,8 @@ package verify
 import (
 	"strings"
 	"testing"
+
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // FuzzVerifyString feeds arbitrary text through the string path of the
@@ -106,7 +108,7 @@ func nextMarker(s string) (int, int) {
 			return -1, -1
 		}
 		i := off + k
-		if markerAt(s, i) {
+		if sqlmask.MarkerAt(s, i) {
 			if e := strings.IndexByte(s[i:], ']'); e > 0 {
 				return i, i + e + 1
 			}

@@ -1,9 +1,9 @@
 package verify
 
 import (
-	"cmp"
 	"slices"
-	"strings"
+
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // piiType is a recogniser; the order is the priority when two findings
@@ -155,57 +155,22 @@ func wins(x, y finding) bool {
 	return x.typ < y.typ
 }
 
-const (
-	redactPrefix = "[REDACTED:"
-	hashPrefix   = "[HASHED:"
-)
-
 // dropInsideMarkers removes findings that overlap a marker written by an
 // earlier pass, which is what makes verification idempotent: the hex of
 // [HASHED:card:…] is never read as a new number. Markers are located once
 // and looked up by binary search, so many findings stay cheap.
 func dropInsideMarkers(s string, out []finding, n0 int) []finding {
 	var buf [8][2]int
-	marks := markerSpans(s, buf[:0])
+	marks := sqlmask.MarkerSpans(s, buf[:0])
 	if len(marks) == 0 {
 		return out
 	}
 	w := n0
 	for _, f := range out[n0:] {
-		if !overlaps(marks, f.start, f.end) {
+		if !sqlmask.Overlaps(marks, f.start, f.end) {
 			out[w] = f
 			w++
 		}
 	}
 	return out[:w]
-}
-
-// markerSpans appends the byte ranges of the markers in s to buf.
-func markerSpans(s string, buf [][2]int) [][2]int {
-	for off := 0; off < len(s); {
-		k := strings.IndexByte(s[off:], '[')
-		if k < 0 {
-			break
-		}
-		i := off + k
-		off = i + 1
-		if markerAt(s, i) {
-			if e := strings.IndexByte(s[i:], ']'); e > 0 {
-				buf = append(buf, [2]int{i, i + e + 1})
-				off = i + e + 1
-			}
-		}
-	}
-	return buf
-}
-
-// overlaps reports whether [start, end) meets one of the sorted, disjoint
-// spans.
-func overlaps(spans [][2]int, start, end int) bool {
-	j, _ := slices.BinarySearchFunc(spans, start, func(m [2]int, t int) int { return cmp.Compare(m[1], t+1) })
-	return j < len(spans) && spans[j][0] < end
-}
-
-func markerAt(s string, i int) bool {
-	return strings.HasPrefix(s[i:], redactPrefix) || strings.HasPrefix(s[i:], hashPrefix)
 }

@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // window is New Relic's accepted time range for this batch.
@@ -194,7 +196,7 @@ func (v *Verifier) logRecord(lr plog.LogRecord, res pcommon.Map, w window) bool 
 	case pcommon.ValueTypeStr:
 		s := body.Str()
 		if plan && v.sqlOn {
-			s = v.sql.maskPlanJSON(s, d)
+			s = sqlmask.MaskPlan(s, maskerFor(d))
 		}
 		out, changed, drop := v.cleanString(s, "", false, 0, d)
 		if drop {
@@ -205,7 +207,7 @@ func (v *Verifier) logRecord(lr plog.LogRecord, res pcommon.Map, w window) bool 
 		}
 	case pcommon.ValueTypeMap:
 		if plan && v.sqlOn {
-			v.sql.maskPlanMap(body.Map(), d)
+			sqlmask.MaskPlanMap(body.Map(), maskerFor(d))
 		}
 		return v.attrs(body.Map(), 0, d)
 	case pcommon.ValueTypeSlice:

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // Verifier is the verification stage. It is safe for concurrent use: it
@@ -23,7 +24,6 @@ type Verifier struct {
 	allow   map[string]struct{}
 	sqlKeys map[string]struct{}
 	sqlOn   bool
-	sql     sqlMasker
 	hash    *hasher
 	m       *metrics
 	now     func() time.Time // injectable for tests of the time window
@@ -35,7 +35,7 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Verifier, er
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("verify: config: %w", err)
 	}
-	v := &Verifier{q: cfg.Quality, sqlOn: cfg.SQL.Obfuscate, sql: newSQLMasker(), now: time.Now,
+	v := &Verifier{q: cfg.Quality, sqlOn: cfg.SQL.Obfuscate, now: time.Now,
 		allow: set(cfg.PII.AllowKeys), sqlKeys: set(cfg.SQL.Attributes)}
 	v.bufs.New = func() any { b := make([]finding, 0, 8); return &b }
 	var on []string
@@ -122,12 +122,12 @@ func (v *Verifier) redactOnce(s, key string) (out string, found, drop bool) {
 		b.WriteString(s[last:x.start])
 		name := typeNames[x.typ]
 		if v.actions[x.typ] == ActionHash {
-			b.WriteString(hashPrefix)
+			b.WriteString(sqlmask.HashPrefix)
 			b.WriteString(name)
 			b.WriteByte(':')
 			b.WriteString(v.hash.sum(x.typ, s[x.start:x.end]))
 		} else {
-			b.WriteString(redactPrefix)
+			b.WriteString(sqlmask.RedactPrefix)
 			b.WriteString(name)
 		}
 		b.WriteByte(']')
@@ -146,7 +146,7 @@ func (v *Verifier) cleanString(s, key string, isSQL bool, limit int, d dbms) (ou
 		// A marker written into SQL can change how the rest lexes (a PEM
 		// block that swallowed a quote): mask and scan until stable.
 		for range 3 {
-			masked := v.sql.mask(out, d)
+			masked := sqlmask.Mask(out, d)
 			next, found, drop := v.redact(masked, key)
 			if drop {
 				return s, false, true
