@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/nesting"
 )
 
 // Config is the receiver's YAML section.
@@ -17,6 +18,10 @@ type Config struct {
 	GRPC GRPCConfig `yaml:"grpc"`
 	HTTP HTTPConfig `yaml:"http"`
 	Auth AuthConfig `yaml:"auth"`
+	// MaxInFlightBytes bounds the request bodies of both transports held at
+	// once, at their decompressed size; beyond it requests are refused
+	// retryably before more is read (see budget.go).
+	MaxInFlightBytes int64 `yaml:"max_in_flight_bytes"`
 }
 
 // GRPCConfig configures OTLP/gRPC. An empty endpoint turns it off.
@@ -24,9 +29,16 @@ type GRPCConfig struct {
 	Endpoint string `yaml:"endpoint"`
 	// MaxRecvMsgSizeBytes caps one message after decompression; gRPC itself
 	// answers RESOURCE_EXHAUSTED above it.
-	MaxRecvMsgSizeBytes  int       `yaml:"max_recv_msg_size_bytes"`
-	MaxConcurrentStreams int       `yaml:"max_concurrent_streams"`
-	TLS                  TLSConfig `yaml:"tls"`
+	MaxRecvMsgSizeBytes  int `yaml:"max_recv_msg_size_bytes"`
+	MaxConcurrentStreams int `yaml:"max_concurrent_streams"`
+	// MaxConcurrentRequests bounds export calls in flight over all
+	// connections (max_concurrent_streams is per connection).
+	MaxConcurrentRequests int `yaml:"max_concurrent_requests"`
+	// RecvTimeout bounds the time from a call's headers to its whole
+	// message: a call reserves max_recv_msg_size_bytes of the in-flight
+	// budget until its message is in, so a slow sender must not keep it.
+	RecvTimeout time.Duration `yaml:"recv_timeout"`
+	TLS         TLSConfig     `yaml:"tls"`
 }
 
 // HTTPConfig configures OTLP/HTTP. An empty endpoint turns it off.
@@ -41,6 +53,14 @@ type HTTPConfig struct {
 	// once, so body memory stays near this × the size limits before the
 	// memory limiter can see it; beyond it: 503 with Retry-After.
 	MaxConcurrentRequests int `yaml:"max_concurrent_requests"`
+	// MaxJSONDepth caps the bracket nesting of OTLP/JSON bodies, checked
+	// before decoding; deeper bodies get 400.
+	MaxJSONDepth int `yaml:"max_json_depth"`
+	// A body must arrive within BodyTimeout plus one second per
+	// MinBodyBytesPerSecond bytes received so far; a slower one is cut with
+	// 408, so slow senders cannot hold memory or connections.
+	BodyTimeout           time.Duration `yaml:"body_timeout"`
+	MinBodyBytesPerSecond int64         `yaml:"min_body_bytes_per_second"`
 	// Timeouts of net/http; 0 means none (except read_header_timeout, which
 	// must be set: it is the defence against slow-header clients).
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
@@ -71,26 +91,40 @@ const (
 	// maxGRPCMessageBytes is where a larger gRPC message stops making sense
 	// (the HTTP/2 transport allocates the whole message).
 	maxGRPCMessageBytes = 1 << 30
+	// minJSONDepth is the nesting of an OTLP/JSON body with one attribute on
+	// a histogram exemplar, the deepest place a scalar can sit.
+	minJSONDepth = 16
+	// defaultMaxInFlightBytes: pdata decodes a protobuf body into 2-3 times
+	// its size (measured: 2.7× for metrics, 2.0× for logs), so bodies in
+	// flight and what they decode into stay near 4 × 128 MiB = 512 MiB, under
+	// the memory limiter's default hard limit of 800 MiB.
+	defaultMaxInFlightBytes = 128 * mib
 )
 
 // DefaultConfig listens on the standard OTLP ports of every interface.
 func DefaultConfig() Config {
 	return Config{
 		GRPC: GRPCConfig{
-			Endpoint:             "0.0.0.0:4317",
-			MaxRecvMsgSizeBytes:  16 * mib,
-			MaxConcurrentStreams: 64,
+			Endpoint:              "0.0.0.0:4317",
+			MaxRecvMsgSizeBytes:   16 * mib,
+			MaxConcurrentStreams:  64,
+			MaxConcurrentRequests: 64,
+			RecvTimeout:           30 * time.Second,
 		},
 		HTTP: HTTPConfig{
 			Endpoint:              "0.0.0.0:4318",
 			MaxRequestBytes:       16 * mib,
 			MaxDecompressedBytes:  64 * mib,
 			MaxConcurrentRequests: 32,
+			MaxJSONDepth:          nesting.MaxDepth,
+			BodyTimeout:           10 * time.Second,
+			MinBodyBytesPerSecond: 16 << 10,
 			ReadHeaderTimeout:     5 * time.Second,
 			ReadTimeout:           30 * time.Second,
 			WriteTimeout:          30 * time.Second,
 			IdleTimeout:           120 * time.Second,
 		},
+		MaxInFlightBytes: defaultMaxInFlightBytes,
 	}
 }
 
@@ -109,6 +143,12 @@ func (c Config) Validate() error {
 	if c.GRPC.MaxConcurrentStreams <= 0 || int64(c.GRPC.MaxConcurrentStreams) > 1<<31 {
 		p.Add("grpc.max_concurrent_streams", "must be in 1..%d, got %d", 1<<31, c.GRPC.MaxConcurrentStreams)
 	}
+	if c.GRPC.MaxConcurrentRequests <= 0 {
+		p.Add("grpc.max_concurrent_requests", "must be positive, got %d", c.GRPC.MaxConcurrentRequests)
+	}
+	if c.GRPC.RecvTimeout <= 0 {
+		p.Add("grpc.recv_timeout", "must be positive, got %s", c.GRPC.RecvTimeout)
+	}
 	p.Merge("grpc.tls", c.GRPC.TLS.Validate())
 
 	if c.HTTP.Endpoint != "" {
@@ -123,6 +163,15 @@ func (c Config) Validate() error {
 	if c.HTTP.MaxDecompressedBytes <= 0 {
 		p.Add("http.max_decompressed_bytes", "must be positive, got %d", c.HTTP.MaxDecompressedBytes)
 	}
+	if c.HTTP.MaxJSONDepth < minJSONDepth {
+		p.Add("http.max_json_depth", "must be at least %d (the OTLP/JSON envelope alone nests that deep), got %d", minJSONDepth, c.HTTP.MaxJSONDepth)
+	}
+	if c.HTTP.BodyTimeout <= 0 {
+		p.Add("http.body_timeout", "must be positive, got %s", c.HTTP.BodyTimeout)
+	}
+	if c.HTTP.MinBodyBytesPerSecond <= 0 {
+		p.Add("http.min_body_bytes_per_second", "must be positive, got %d", c.HTTP.MinBodyBytesPerSecond)
+	}
 	if c.HTTP.ReadHeaderTimeout <= 0 {
 		p.Add("http.read_header_timeout", "must be positive, got %s", c.HTTP.ReadHeaderTimeout)
 	}
@@ -136,6 +185,11 @@ func (c Config) Validate() error {
 	}
 	p.Merge("http.tls", c.HTTP.TLS.Validate())
 
+	// One request of the largest allowed size must fit, or its sender would
+	// be refused retryably for ever.
+	if need := max(int64(c.GRPC.MaxRecvMsgSizeBytes), c.HTTP.MaxDecompressedBytes+minBufferGrow); c.MaxInFlightBytes < need {
+		p.Add("max_in_flight_bytes", "must hold one request of the largest allowed size (%d bytes), got %d", need, c.MaxInFlightBytes)
+	}
 	for i, s := range c.Auth.BearerTokens {
 		if s.Value() == "" {
 			p.Add(fmt.Sprintf("auth.bearer_tokens[%d]", i), "empty token (an unset ${env:...} default?)")

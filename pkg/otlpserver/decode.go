@@ -131,6 +131,7 @@ var (
 const (
 	minBufferGrow   = 32 << 10
 	maxPooledBuffer = 4 << 20
+	maxPreallocated = 256 << 10
 )
 
 var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, minBufferGrow); return &b }}
@@ -162,13 +163,17 @@ func (e *errRecorder) Read(p []byte) (int, error) {
 // readBody returns the decompressed request body in a pooled buffer (give it
 // back with releaseBuffer). The raw body is capped at max_request_bytes and
 // the decompressed one at max_decompressed_bytes; at most limit+1 bytes are
-// ever decompressed, so a zip bomb costs no more memory than the limit.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (*[]byte, error) {
+// ever decompressed, so a zip bomb costs no more memory than the limit. The
+// buffer's capacity is held in l before it is allocated: when the in-flight
+// budget cannot cover it, reading stops with a retryable refusal.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease) (*[]byte, error) {
 	maxRaw, maxOut := s.cfg.HTTP.MaxRequestBytes, s.cfg.HTTP.MaxDecompressedBytes
 	if r.ContentLength > maxRaw {
 		return nil, fmt.Errorf("%w: body of %d bytes exceeds http.max_request_bytes (%d)", errTooLarge, r.ContentLength, maxRaw)
 	}
-	raw := &errRecorder{r: http.MaxBytesReader(w, r.Body, maxRaw)}
+	paced := s.pace(w, http.MaxBytesReader(w, r.Body, maxRaw))
+	defer paced.finish()
+	raw := &errRecorder{r: paced}
 	var src io.Reader = raw
 	coding := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
 	switch coding {
@@ -198,14 +203,23 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (*[]byte, erro
 	}
 
 	buf := bodyBuffers.Get().(*[]byte)
-	if coding == "" && r.ContentLength > 0 && int64(cap(*buf)) <= r.ContentLength {
-		// Identity with a known length: one allocation, and room to see EOF.
+	if coding == "" && r.ContentLength > 0 && r.ContentLength <= maxPreallocated && int64(cap(*buf)) <= r.ContentLength {
+		// Identity with a known, small length: one allocation, and room to
+		// see EOF. Larger bodies grow as bytes arrive, so a sender that
+		// announces much and sends little holds little.
 		*buf = make([]byte, 0, r.ContentLength+512)
 	}
-	out, err := readLimited(src, *buf, maxOut)
+	if err := l.resize(int64(cap(*buf))); err != nil {
+		releaseBuffer(buf)
+		return nil, err
+	}
+	out, err := readLimited(src, *buf, maxOut, l)
 	*buf = out
 	if err != nil {
 		releaseBuffer(buf)
+		if errors.Is(err, errBudget) || errors.Is(err, errSlowBody) {
+			return nil, err
+		}
 		if errors.Is(err, errTooLarge) {
 			return nil, fmt.Errorf("%w: decompressed body exceeds http.max_decompressed_bytes (%d)", errTooLarge, maxOut)
 		}
@@ -220,6 +234,9 @@ func bodyError(raw *errRecorder, coding string, err error, maxRaw int64) error {
 	if errors.As(raw.err, &tooBig) || errors.As(err, &tooBig) {
 		return fmt.Errorf("%w: body exceeds http.max_request_bytes (%d)", errTooLarge, maxRaw)
 	}
+	if errors.Is(raw.err, errSlowBody) {
+		return raw.err
+	}
 	if raw.err != nil {
 		return pipeline.Permanent(fmt.Errorf("read body: %w", raw.err))
 	}
@@ -228,8 +245,10 @@ func bodyError(raw *errRecorder, coding string, err error, maxRaw int64) error {
 
 // readLimited appends all of r to buf, failing with errTooLarge as soon as it
 // holds more than limit bytes. Capacity grows by doubling but never past
-// limit+1, so refusing costs about twice the limit in allocations.
-func readLimited(r io.Reader, buf []byte, limit int64) ([]byte, error) {
+// limit+1, so refusing costs about twice the limit in allocations. Each new
+// capacity is taken from l before it is allocated (the buffer it replaces
+// is garbage from then on).
+func readLimited(r io.Reader, buf []byte, limit int64, l *lease) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
 			n := max(2*int64(cap(buf)), minBufferGrow)
@@ -238,6 +257,9 @@ func readLimited(r io.Reader, buf []byte, limit int64) ([]byte, error) {
 			}
 			if n <= int64(len(buf)) {
 				return buf, errTooLarge
+			}
+			if err := l.resize(n); err != nil {
+				return buf, err
 			}
 			grown := make([]byte, len(buf), n)
 			copy(grown, buf)

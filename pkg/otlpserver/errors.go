@@ -24,6 +24,8 @@ var (
 	errUnauthenticated  = errors.New("missing or wrong bearer token or api-key")
 	errUnsupportedMedia = errors.New("unsupported content type or content encoding")
 	errMethodNotAllowed = errors.New("method not allowed: OTLP/HTTP takes POST")
+	errSlowBody         = errors.New("request body arrived below http.min_body_bytes_per_second")
+	errTooDeep          = errors.New("JSON nesting deeper than http.max_json_depth")
 )
 
 // Refusal reasons (label values of items_refused_total) for errors that do
@@ -35,6 +37,10 @@ const (
 	reasonUnsupported     = "unsupported"
 	reasonInternal        = "internal"
 	reasonRefused         = "refused"
+	reasonPanic           = "panic"
+	reasonBudget          = "budget"
+	reasonBusy            = "busy"
+	reasonSlowBody        = "slow_body"
 )
 
 // answer is what an error means on the wire.
@@ -58,6 +64,10 @@ func classify(err error) answer {
 			d = time.Second
 		}
 		return answer{code: codes.Unavailable, httpStatus: http.StatusServiceUnavailable, retryAfter: d, reason: refusalReason(err)}
+	case errors.Is(err, errInternal):
+		return answer{code: codes.Internal, httpStatus: http.StatusInternalServerError, reason: reasonPanic}
+	case errors.Is(err, errSlowBody):
+		return answer{code: codes.DeadlineExceeded, httpStatus: http.StatusRequestTimeout, reason: reasonSlowBody}
 	case errors.Is(err, errTooLarge):
 		return answer{code: codes.ResourceExhausted, httpStatus: http.StatusRequestEntityTooLarge, reason: reasonTooLarge}
 	case errors.Is(err, errUnauthenticated):

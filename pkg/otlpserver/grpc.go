@@ -11,7 +11,6 @@ import (
 	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip decompressor senders use
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/tap"
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
@@ -22,30 +21,17 @@ func (s *Server) newGRPCServer() *grpc.Server {
 		grpc.MaxRecvMsgSize(c.MaxRecvMsgSizeBytes),
 		grpc.MaxConcurrentStreams(uint32(c.MaxConcurrentStreams)),
 		grpc.StatsHandler(grpcStats{m: s.m}),
+		grpc.InTapHandle(s.grpcTap),
+		grpc.ChainUnaryInterceptor(s.recoverUnary),
 	}
 	if s.grpcTLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(s.grpcTLS)))
-	}
-	if s.auth != nil {
-		opts = append(opts, grpc.InTapHandle(s.grpcAuth))
 	}
 	srv := grpc.NewServer(opts...)
 	pmetricotlp.RegisterGRPCServer(srv, &metricsService{s: s})
 	plogotlp.RegisterGRPCServer(srv, &logsService{s: s})
 	ptraceotlp.RegisterGRPCServer(srv, &tracesService{s: s})
 	return srv
-}
-
-// grpcAuth runs on the stream's headers, before gRPC reads and decodes the
-// message, so an unauthenticated sender cannot make the gateway decode
-// anything. Such streams never reach the stats handler: count them here.
-func (s *Server) grpcAuth(ctx context.Context, info *tap.Info) (context.Context, error) {
-	if s.auth.allow(info.Header.Get("authorization"), info.Header.Get("api-key")) {
-		return ctx, nil
-	}
-	a := classify(errUnauthenticated)
-	s.m.requests.WithLabelValues(transportGRPC, signalOfMethod(info.FullMethodName), a.code.String()).Inc()
-	return ctx, grpcStatus(errUnauthenticated, a).Err()
 }
 
 // grpcError is the status a service returns for err.
@@ -112,12 +98,18 @@ func (g grpcStats) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.C
 }
 
 func (g grpcStats) HandleRPC(ctx context.Context, st stats.RPCStats) {
-	end, ok := st.(*stats.End)
-	if !ok {
-		return
+	switch st := st.(type) {
+	case *stats.InPayload:
+		if c := callFrom(ctx); c != nil {
+			c.received(st.Length)
+		}
+	case *stats.End:
+		if c := callFrom(ctx); c != nil {
+			c.done()
+		}
+		sig, _ := ctx.Value(signalCtxKey{}).(string)
+		g.m.requests.WithLabelValues(transportGRPC, sig, status.Code(st.Error).String()).Inc()
 	}
-	sig, _ := ctx.Value(signalCtxKey{}).(string)
-	g.m.requests.WithLabelValues(transportGRPC, sig, status.Code(end.Error).String()).Inc()
 }
 
 func (grpcStats) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }

@@ -1,11 +1,13 @@
 package otlpserver
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/dbintel/dbintel/internal/nesting"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -24,13 +26,28 @@ type httpSignal struct {
 }
 
 func (h *httpSignal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	code := h.serve(w, r)
-	h.s.m.requests.WithLabelValues(transportHTTP, h.codec.name, strconv.Itoa(code)).Inc()
+	code := http.StatusInternalServerError
+	defer func() {
+		// A panic outside the pipeline (consume recovers its own): answer 500
+		// rather than letting net/http drop the connection.
+		if v := recover(); v != nil {
+			err := h.s.panicked(transportHTTP, h.codec.name, v)
+			writeHTTPError(w, encJSON, err, classify(err))
+		}
+		h.s.m.requests.WithLabelValues(transportHTTP, h.codec.name, strconv.Itoa(code)).Inc()
+	}()
+	code = h.serve(w, r)
 }
 
 // serve answers the request and returns the HTTP status it sent. Requests
 // refused before decoding add nothing to the item counters: their item count
 // is unknown, so it is taken as 0; requests_total still records them.
+//
+// Memory: the memory limiter is asked before anything is read, and the body
+// takes its bytes from the shared in-flight budget as it is read and
+// decompressed, holding them until the answer. The max_concurrent_requests
+// slot is taken only once the body is in, so slow senders, which hold only
+// the bytes they sent, cannot keep the slots from fast ones.
 func (h *httpSignal) serve(w http.ResponseWriter, r *http.Request) int {
 	enc, known := parseContentType(r.Header.Get("Content-Type"))
 	fail := func(err error) int {
@@ -47,15 +64,28 @@ func (h *httpSignal) serve(w http.ResponseWriter, r *http.Request) int {
 	if !known {
 		return fail(fmt.Errorf("%w: content type %q (want %s or %s)", errUnsupportedMedia, r.Header.Get("Content-Type"), contentTypeProto, contentTypeJSON))
 	}
+	if err := h.s.admit(); err != nil {
+		return fail(h.s.refuseEarly(transportHTTP, err))
+	}
+	l := h.s.budget.newLease()
+	defer l.release()
+	body, err := h.s.readBody(w, r, l)
+	if err != nil {
+		if errors.Is(err, pipeline.ErrRefused) || errors.Is(err, errSlowBody) {
+			h.s.refuseEarly(transportHTTP, err)
+		}
+		return fail(err)
+	}
 	select {
 	case h.s.httpSlots <- struct{}{}:
 		defer func() { <-h.s.httpSlots }()
 	default:
-		return fail(pipeline.Refused("busy", time.Second))
+		releaseBuffer(body)
+		return fail(h.s.refuseEarly(transportHTTP, pipeline.Refused(reasonBusy, time.Second)))
 	}
-	body, err := h.s.readBody(w, r)
-	if err != nil {
-		return fail(err)
+	if enc == encJSON && !nesting.DepthOK(*body, h.s.cfg.HTTP.MaxJSONDepth) {
+		releaseBuffer(body)
+		return fail(pipeline.Permanent(fmt.Errorf("%w (%d)", errTooDeep, h.s.cfg.HTTP.MaxJSONDepth)))
 	}
 	batch, err := h.codec.decode(*body, enc)
 	releaseBuffer(body)

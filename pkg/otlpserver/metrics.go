@@ -24,9 +24,13 @@ type metrics struct {
 	accepted *prometheus.CounterVec
 	refused  *prometheus.CounterVec
 	requests *prometheus.CounterVec
+	panics   *prometheus.CounterVec
+	// early counts requests refused before their body was read or decoded
+	// in full, by reason (memory, budget, busy, slow_body).
+	early *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, b *budget) (*metrics, error) {
 	opts := func(name, help string) prometheus.CounterOpts {
 		return prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "receiver", Name: name, Help: help}
 	}
@@ -39,9 +43,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			"Items of decoded requests answered with an error, by reason; the sender keeps retryable ones."), []string{"transport", "signal", "reason"}),
 		requests: prometheus.NewCounterVec(opts("requests_total",
 			"Requests by answer code (gRPC code name or HTTP status), including those refused before decoding."), []string{"transport", "signal", "code"}),
+		panics: prometheus.NewCounterVec(opts("panics_total",
+			"Requests whose processing panicked; answered INTERNAL / 500 and counted refused (reason panic)."), []string{"transport", "signal"}),
+		early: prometheus.NewCounterVec(opts("requests_refused_early_total",
+			"Requests refused retryably before their body was read in full: memory (limiter above its soft limit), budget (max_in_flight_bytes), busy (concurrency caps), or cut as too slow (slow_body)."),
+			[]string{"transport", "reason"}),
 	}
+	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "dbintel", Subsystem: "receiver", Name: "in_flight_bytes",
+		Help: "Bytes of request bodies in flight (decompressed, both transports), bounded by max_in_flight_bytes."}, func() float64 { return float64(b.inUse()) })
+	peak := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "dbintel", Subsystem: "receiver", Name: "in_flight_bytes_peak",
+		Help: "Highest in_flight_bytes since start."}, func() float64 { return float64(b.peakUse()) })
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.received, m.accepted, m.refused, m.requests} {
+		for _, c := range []prometheus.Collector{m.received, m.accepted, m.refused, m.requests, m.panics, m.early, inFlight, peak} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register self-metrics (one receiver per registry): %w", err)
 			}

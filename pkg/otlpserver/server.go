@@ -28,8 +28,11 @@ type Server struct {
 	grpcTLS, httpTLS *tls.Config
 	grpcSrv          *grpc.Server
 	httpSrv          *http.Server
-	// httpSlots holds one token per HTTP request being read or decoded.
-	httpSlots chan struct{}
+	// httpSlots holds one token per HTTP request being decoded or consumed;
+	// grpcSlots one per gRPC call in flight, over all connections.
+	httpSlots, grpcSlots chan struct{}
+	budget               *budget
+	admit                func() error
 
 	mu                 sync.Mutex
 	started, stopped   bool
@@ -40,9 +43,19 @@ type Server struct {
 	shutdownErr  error
 }
 
+// Option configures optional collaborators of a Server.
+type Option func(*Server)
+
+// WithAdmission makes the server ask admit before it reads a request body
+// (gRPC: before the message is read). A non-nil error refuses the request
+// and is answered like a pipeline error (a pipeline refusal is retryable).
+// The gateway passes its memory limiter, so a heap above the soft limit
+// refuses before decoding rather than after.
+func WithAdmission(admit func() error) Option { return func(s *Server) { s.admit = admit } }
+
 // New validates cfg and builds the servers; nothing listens before Start.
 // reg may be nil (no self-metrics); log may be nil (discarded).
-func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger) (*Server, error) {
+func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger, opts ...Option) (*Server, error) {
 	if next == nil {
 		return nil, errors.New("otlpserver: next consumer is nil")
 	}
@@ -52,7 +65,11 @@ func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, next: next, log: log, auth: newAuthenticator(cfg.Auth)}
+	s := &Server{cfg: cfg, next: next, log: log, auth: newAuthenticator(cfg.Auth), budget: newBudget(cfg.MaxInFlightBytes),
+		admit: func() error { return nil }}
+	for _, o := range opts {
+		o(s)
+	}
 	var err error
 	if s.grpcTLS, err = cfg.GRPC.TLS.load(); err != nil {
 		return nil, fmt.Errorf("otlpserver: grpc.tls: %w", err)
@@ -60,11 +77,12 @@ func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slo
 	if s.httpTLS, err = cfg.HTTP.TLS.load(); err != nil {
 		return nil, fmt.Errorf("otlpserver: http.tls: %w", err)
 	}
-	if s.m, err = newMetrics(reg); err != nil {
+	if s.m, err = newMetrics(reg, s.budget); err != nil {
 		return nil, fmt.Errorf("otlpserver: %w", err)
 	}
 	registerGRPCZstd()
 	if cfg.GRPC.Endpoint != "" {
+		s.grpcSlots = make(chan struct{}, cfg.GRPC.MaxConcurrentRequests)
 		s.grpcSrv = s.newGRPCServer()
 	}
 	if cfg.HTTP.Endpoint != "" {
@@ -186,14 +204,26 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // consume hands one decoded request to the pipeline and keeps the item
-// counts balanced: received = accepted + refused.
-func (s *Server) consume(ctx context.Context, transport, signal string, b pipeline.Batch) error {
+// counts balanced: received = accepted + refused. A panic in the pipeline
+// becomes errInternal and its items count as refused.
+func (s *Server) consume(ctx context.Context, transport, signal string, b pipeline.Batch) (err error) {
 	n := float64(b.Counts().Total())
 	s.m.received.WithLabelValues(transport, signal).Add(n)
-	if err := s.next.Consume(ctx, b); err != nil {
-		s.m.refused.WithLabelValues(transport, signal, classify(err).reason).Add(n)
-		return err
-	}
-	s.m.accepted.WithLabelValues(transport, signal).Add(n)
-	return nil
+	defer func() {
+		if v := recover(); v != nil {
+			err = s.panicked(transport, signal, v)
+		}
+		if err != nil {
+			s.m.refused.WithLabelValues(transport, signal, classify(err).reason).Add(n)
+			return
+		}
+		s.m.accepted.WithLabelValues(transport, signal).Add(n)
+	}()
+	return s.next.Consume(ctx, b)
+}
+
+// refuseEarly counts a request refused before its body was read in full.
+func (s *Server) refuseEarly(transport string, err error) error {
+	s.m.early.WithLabelValues(transport, classify(err).reason).Inc()
+	return err
 }
