@@ -25,6 +25,15 @@ const (
 	AttrUserName      = "user.name"
 	AttrPeerAddress   = "network.peer.address"
 	AttrPeerPort      = "network.peer.port"
+	AttrOperationName = "db.operation.name" // OTel semantic conventions
+)
+
+// dbintel's own attributes shared by both systems' query-level events.
+const (
+	AttrSampleCount     = "dbintel.sample_count" // samples of the emission window that saw this session doing this
+	AttrBlockingWaiters = "dbintel.blocking.waiter_count"
+	AttrBlockingChain   = "dbintel.blocking.chain"             // session ids, root first
+	AttrBlockingMaxWait = "dbintel.blocking.max_wait_duration" // s
 )
 
 // EventName returns a record's event name: the EventName field, else the
