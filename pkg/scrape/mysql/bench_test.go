@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 func benchRows(n int, calls uint64) []digestRow {
@@ -54,7 +54,7 @@ func BenchmarkMaskPlan(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	obf := sqlobfuscate.New("mysql")
+	obf := sqlmask.New("mysql")
 	base := baseline(b, func() {
 		var v any
 		_ = json.Unmarshal(raw, &v)

@@ -11,7 +11,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/dbintel/dbintel/pkg/scrape"
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // budgetWindow is the window of max_per_query_per_hour, and how long a
@@ -41,12 +41,12 @@ type planResult struct {
 // failures and plans per query in one bounded LRU.
 type explainer struct {
 	cfg   ExplainConfig
-	obf   *sqlobfuscate.Obfuscator
+	obf   *sqlmask.Obfuscator
 	m     *selfMetrics
 	state *lru.Cache[string, *explainState]
 }
 
-func newExplainer(cfg ExplainConfig, obf *sqlobfuscate.Obfuscator, m *selfMetrics) *explainer {
+func newExplainer(cfg ExplainConfig, obf *sqlmask.Obfuscator, m *selfMetrics) *explainer {
 	st, _ := lru.New[string, *explainState](cfg.CacheSize)
 	return &explainer{cfg: cfg, obf: obf, m: m, state: st}
 }

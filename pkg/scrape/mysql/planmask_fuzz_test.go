@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // FuzzMaskPlan: plans come from the server; whatever the bytes, maskPlan
@@ -21,7 +21,7 @@ func FuzzMaskPlan(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte(`{"query_block":{"table":{"attached_condition":"t.a = 'zzsecret'"},"table":{"index_condition":"t.b > 42"}}}`))
 	f.Add([]byte(`[1,"x",{"a":null}]`))
-	obf := sqlobfuscate.New("mysql")
+	obf := sqlmask.New("mysql")
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, err := maskPlan(in, obf)
 		if err != nil {

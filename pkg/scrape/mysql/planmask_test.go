@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 func TestMaskPlan(t *testing.T) {
-	obf := sqlobfuscate.New("mysql")
+	obf := sqlmask.New("mysql")
 	cases := []struct {
 		name, in string
 		gone     []string // literals that must disappear
@@ -58,7 +58,7 @@ func TestMaskPlanMySQL8(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := maskPlan(raw, sqlobfuscate.New("mysql"))
+	out, err := maskPlan(raw, sqlmask.New("mysql"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // Per-schema totals of the digest table.
@@ -32,7 +32,7 @@ type queryStats struct {
 	cfg     QueryStatsConfig
 	log     *slog.Logger
 	m       *selfMetrics
-	obf     *sqlobfuscate.Obfuscator
+	obf     *sqlmask.Obfuscator
 	tracker *digestTracker
 	texts   *lru.Cache[digestKey, digestText]
 	lastAt  time.Time
@@ -40,7 +40,7 @@ type queryStats struct {
 
 func newQueryStats(target scrape.Target, conn *Conn, cfg QueryStatsConfig, log *slog.Logger, m *selfMetrics) *queryStats {
 	q := &queryStats{target: target, conn: conn, cfg: cfg, log: log, m: m,
-		obf: sqlobfuscate.New("mysql"), tracker: newDigestTracker(cfg.MaxStatements)}
+		obf: sqlmask.New("mysql"), tracker: newDigestTracker(cfg.MaxStatements)}
 	q.texts, _ = lru.NewWithEvict(cfg.TextCacheSize, func(digestKey, digestText) { m.textEvicted.Inc() })
 	return q
 }

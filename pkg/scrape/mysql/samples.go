@@ -12,7 +12,7 @@ import (
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 var mSessions = md("mysql.sessions", "{session}",
@@ -47,7 +47,7 @@ type samples struct {
 	conn    *Conn
 	cfg     SamplesConfig
 	log     *slog.Logger
-	obf     *sqlobfuscate.Obfuscator
+	obf     *sqlmask.Obfuscator
 	texts   *lru.Cache[string, [2]string]
 	explain *explainer // nil when explain is off
 
@@ -61,7 +61,7 @@ type samples struct {
 }
 
 func newSamples(target scrape.Target, conn *Conn, cfg Config, log *slog.Logger, m *selfMetrics) *samples {
-	s := &samples{target: target, conn: conn, cfg: cfg.Samples, log: log, obf: sqlobfuscate.New("mysql"), warned: map[string]bool{}}
+	s := &samples{target: target, conn: conn, cfg: cfg.Samples, log: log, obf: sqlmask.New("mysql"), warned: map[string]bool{}}
 	s.texts, _ = lru.New[string, [2]string](obfuscatedCache)
 	if cfg.Explain.Enabled {
 		s.explain = newExplainer(cfg.Explain, s.obf, m)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // planLog turns auto_explain plans in the server log into
@@ -20,14 +20,14 @@ type planLog struct {
 	target   scrape.Target
 	cfg      PlansConfig
 	tail     *tailer
-	obf      *sqlobfuscate.Obfuscator
+	obf      *sqlmask.Obfuscator
 	m        *pgMetrics
 	log      *slog.Logger
 	badPlans bool // a non-JSON plan was logged about once
 }
 
 func newPlanLog(target scrape.Target, cfg PlansConfig, m *pgMetrics, log *slog.Logger) *planLog {
-	return &planLog{target: target, cfg: cfg, m: m, log: log, obf: sqlobfuscate.New("postgresql"),
+	return &planLog{target: target, cfg: cfg, m: m, log: log, obf: sqlmask.New("postgresql"),
 		tail: &tailer{path: cfg.LogPath, format: cfg.LogFormat}}
 }
 

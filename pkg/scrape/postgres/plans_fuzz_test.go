@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // FuzzParseLog: server logs carry user-controlled text; the parsers must
@@ -19,7 +19,7 @@ func FuzzParseLog(f *testing.F) {
 		if used < 0 || used > len(data) {
 			t.Fatalf("used %d of %d bytes", used, len(data))
 		}
-		obf := sqlobfuscate.New("postgresql")
+		obf := sqlmask.New("postgresql")
 		for _, e := range entries {
 			maskPlan(e.plan, obf) // must not panic on any plan text
 		}
@@ -39,7 +39,7 @@ func logSeeds() []logSeed {
 
 // TestLogSeedsReachPlans proves the fuzz seeds reach the plan decoder.
 func TestLogSeedsReachPlans(t *testing.T) {
-	obf := sqlobfuscate.New("postgresql")
+	obf := sqlmask.New("postgresql")
 	for _, s := range logSeeds() {
 		entries, used := parseLog(s.format, []byte(s.data), false)
 		if len(entries) != 1 || used != len(s.data) || entries[0].db != "d" || entries[0].durationMS != 1.5 {
@@ -59,7 +59,7 @@ func TestLogSeedsReachPlans(t *testing.T) {
 func FuzzMaskPlan(f *testing.F) {
 	f.Add("hunter2secret")
 	f.Add("4111111111111111")
-	obf := sqlobfuscate.New("postgresql")
+	obf := sqlmask.New("postgresql")
 	f.Fuzz(func(t *testing.T, secret string) {
 		if len(secret) < 6 || strings.IndexFunc(secret, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) >= 0 {
 			return

@@ -12,7 +12,7 @@ import (
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // Per-database totals of pg_stat_statements.
@@ -35,7 +35,7 @@ type queryStats struct {
 	cfg     QueryStatsConfig
 	log     *slog.Logger
 	m       *pgMetrics
-	obf     *sqlobfuscate.Obfuscator
+	obf     *sqlmask.Obfuscator
 	tracker *stmtTracker
 	texts   *lru.Cache[stmtKey, stmtText]
 	explain *explainer // nil unless query_stats.explain.enabled
@@ -48,7 +48,7 @@ type queryStats struct {
 
 func newQueryStats(target scrape.Target, conn *Conn, cfg QueryStatsConfig, log *slog.Logger, m *pgMetrics) *queryStats {
 	q := &queryStats{target: target, conn: conn, cfg: cfg, log: log, m: m,
-		obf: sqlobfuscate.New("postgresql"), tracker: newStmtTracker(cfg.MaxStatements)}
+		obf: sqlmask.New("postgresql"), tracker: newStmtTracker(cfg.MaxStatements)}
 	q.texts, _ = lru.NewWithEvict(cfg.TextCacheSize, func(stmtKey, stmtText) { m.textEvicted.Inc() })
 	if cfg.Explain.Enabled {
 		q.explain = newExplainer(cfg.Explain)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
-	"github.com/dbintel/dbintel/pkg/scrape/sqlobfuscate"
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 var mSessions = m("postgresql.sessions", "{session}",
@@ -48,7 +48,7 @@ type sessions struct {
 	cfg    SessionsConfig
 	m      *pgMetrics
 	log    *slog.Logger
-	obf    *sqlobfuscate.Obfuscator
+	obf    *sqlmask.Obfuscator
 	texts  *lru.Cache[string, [2]string]
 
 	windowStart time.Time
@@ -62,7 +62,7 @@ type sessions struct {
 }
 
 func newSessions(target scrape.Target, conn *Conn, cfg SessionsConfig, m *pgMetrics, log *slog.Logger) *sessions {
-	s := &sessions{target: target, conn: conn, cfg: cfg, m: m, log: log, obf: sqlobfuscate.New("postgresql")}
+	s := &sessions{target: target, conn: conn, cfg: cfg, m: m, log: log, obf: sqlmask.New("postgresql")}
 	s.texts, _ = lru.New[string, [2]string](obfuscatedCache)
 	s.resetWindow(time.Time{})
 	return s

@@ -23,7 +23,8 @@ SELECT a.pid, COALESCE(a.datname, ''), COALESCE(a.usename, ''), COALESCE(a.appli
   COALESCE(w.mode, ''), COALESCE(w.locktype, ''),
   COALESCE(CASE WHEN w.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                 THEN w.relation::regclass::text ELSE w.relation::text END, ''),
-  %s
+  %s,
+  COALESCE(host(a.client_addr), ''), COALESCE(a.client_port, 0), COALESCE(a.client_hostname, ''), a.backend_start
 FROM pg_stat_activity a LEFT JOIN w ON w.pid = a.pid AND a.wait_event_type = 'Lock'
 WHERE a.pid <> pg_backend_pid() AND COALESCE(a.application_name, '') <> '` + ApplicationName + `'`
 
@@ -55,6 +56,9 @@ type session struct {
 	blockedBy                           []int32
 	lockMode, lockType, lockRelation    string
 	waitStart                           *time.Time
+	clientAddr, clientHost              string
+	clientPort                          int32
+	backendStart                        *time.Time
 }
 
 func readActivity(ctx context.Context, conn *pgx.Conn, version int) ([]session, error) {
@@ -66,7 +70,8 @@ func readActivity(ctx context.Context, conn *pgx.Conn, version int) ([]session, 
 		var s session
 		err := r.Scan(&s.pid, &s.datname, &s.user, &s.app, &s.state, &s.waitType, &s.waitEvent, &s.backend,
 			&s.queryID, &s.query, &s.queryStart, &s.xactStart, &s.now, &s.blockedBy,
-			&s.lockMode, &s.lockType, &s.lockRelation, &s.waitStart)
+			&s.lockMode, &s.lockType, &s.lockRelation, &s.waitStart,
+			&s.clientAddr, &s.clientPort, &s.clientHost, &s.backendStart)
 		return s, err
 	})
 	if err != nil {
