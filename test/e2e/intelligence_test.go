@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"github.com/dbintel/dbintel/pkg/contract"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,7 +258,7 @@ func breakerEventsFor(backend *fakebackend.Backend, host string) []string {
 				recs := rl.ScopeLogs().At(j).LogRecords()
 				for k := 0; k < recs.Len(); k++ {
 					if recs.At(k).EventName() == "dbintel.breaker" {
-						to, _ := recs.At(k).Attributes().Get("to")
+						to, _ := recs.At(k).Attributes().Get(contract.AttrBreakerTo)
 						out = append(out, to.Str())
 					}
 				}
@@ -282,8 +283,8 @@ func breakerView(backend *fakebackend.Backend) (map[string]int, []string) {
 					lr := recs.At(k)
 					if lr.EventName() == "dbintel.breaker" {
 						if host.Str() == "db-flood" {
-							from, _ := lr.Attributes().Get("from")
-							to, _ := lr.Attributes().Get("to")
+							from, _ := lr.Attributes().Get(contract.AttrBreakerFrom)
+							to, _ := lr.Attributes().Get(contract.AttrBreakerTo)
 							transitions = append(transitions, from.Str()+">"+to.Str())
 						}
 						continue

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
@@ -65,9 +66,16 @@ func (b *Breaker) state(key string, res pcommon.Resource) *keyState {
 		return k
 	}
 	k := &keyState{key: key, identity: pcommon.NewMap(), state: gobreaker.StateClosed, closedSince: b.now}
-	for _, name := range identityAttrs {
+	// Only the entity attributes, each bounded: enough for New Relic to
+	// attach the events to the source's entity, and a hostile resource
+	// cannot make a thousand keys' copies large.
+	for _, name := range contract.EntityAttrs {
 		if v, ok := res.Attributes().Get(name); ok {
-			v.CopyTo(k.identity.PutEmpty(name))
+			if v.Type() == pcommon.ValueTypeStr {
+				k.identity.PutStr(name, contract.BoundLabel(v.Str()))
+			} else if v.Type() == pcommon.ValueTypeInt {
+				k.identity.PutInt(name, v.Int())
+			}
 		}
 	}
 	k.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
@@ -82,9 +90,6 @@ func (b *Breaker) state(key string, res pcommon.Resource) *keyState {
 	b.startWindow(k, b.now)
 	return k
 }
-
-// identityAttrs are copied onto the resource of a key's breaker events.
-var identityAttrs = append(append([]string{}, dbkey.IdentityAttrs...), "service.instance.id", "host.name")
 
 // transition runs inside gobreaker when a key changes state.
 func (b *Breaker) transition(k *keyState, from, to gobreaker.State) {
@@ -134,7 +139,7 @@ func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch,
 			sm.Metrics().RemoveIf(func(m pmetric.Metric) bool {
 				nameHash := dbkey.HashString(keyHash, m.Name())
 				return dbkey.RemovePointsIf(m, func(p dbkey.Point) bool {
-					if !dbkey.IsQueryLevelPoint(p.Attrs) {
+					if !contract.IsQueryLevelPoint(p.Attrs) {
 						return false
 					}
 					if k == nil {
@@ -166,7 +171,7 @@ func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch,
 		}
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				if !dbkey.IsQueryLevelLog(lr) {
+				if !contract.IsQueryLevelEvent(contract.EventName(lr)) {
 					return false
 				}
 				if k == nil {
@@ -240,8 +245,10 @@ func (b *Breaker) ExportFailed(bt pipeline.Batch, reason string) {
 	}
 }
 
+// keyOf is the source key (valid UTF-8, bounded: it is a map key and a
+// label value).
 func keyOf(res pcommon.Resource) string {
-	if k := dbkey.Key(res); k != "" {
+	if k := contract.SourceKey(res); k != "" {
 		return k
 	}
 	return "unknown"

@@ -3,6 +3,7 @@ package dbbreaker
 import (
 	"context"
 	"fmt"
+	"github.com/dbintel/dbintel/pkg/contract"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func build(steps ...traffic) pipeline.Batch {
 		dbkeytest.Resource(rl.Resource(), s.db)
 		lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
 		for range s.events {
-			lrs.AppendEmpty().SetEventName("db.server.query_sample")
+			lrs.AppendEmpty().SetEventName(contract.EventQuerySample)
 		}
 		rm := b.Metrics.ResourceMetrics().AppendEmpty()
 		dbkeytest.Resource(rm.Resource(), s.db)
@@ -52,7 +53,7 @@ func build(steps ...traffic) pipeline.Batch {
 		qd := q.SetEmptySum().DataPoints()
 		for i := range s.queryPoints {
 			p := qd.AppendEmpty()
-			p.Attributes().PutStr("db.query.id", fmt.Sprint(i))
+			p.Attributes().PutStr(contract.PGQueryID, fmt.Sprint(i))
 			p.SetDoubleValue(1)
 		}
 		in := ms.AppendEmpty()
@@ -74,10 +75,10 @@ type outcome struct {
 func count(b pipeline.Batch) outcome {
 	o := outcome{queryLevel: map[string]int{}, infra: map[string]int{}}
 	for _, rl := range b.Logs.ResourceLogs().All() {
-		addr, _ := rl.Resource().Attributes().Get("server.address")
+		addr, _ := rl.Resource().Attributes().Get(contract.AttrServerAddress)
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				if lr.EventName() == EventName {
+				if lr.EventName() == contract.EventBreaker {
 					o.events = append(o.events, lr)
 				} else {
 					o.queryLevel[addr.Str()]++
@@ -86,7 +87,7 @@ func count(b pipeline.Batch) outcome {
 		}
 	}
 	for _, rm := range b.Metrics.ResourceMetrics().All() {
-		addr, _ := rm.Resource().Attributes().Get("server.address")
+		addr, _ := rm.Resource().Attributes().Get(contract.AttrServerAddress)
 		for _, sm := range rm.ScopeMetrics().All() {
 			for _, m := range sm.Metrics().All() {
 				switch m.Type() {
@@ -162,14 +163,14 @@ func TestFloodingSourceIsShedAndRecovers(t *testing.T) {
 	}
 	for i, ev := range events {
 		a := ev.Attributes().AsRaw()
-		got := tr{a["from"].(string), a["to"].(string), a["reason"].(string)}
-		if got != want[i] || a["key"] != "postgresql://db0.internal:5432/orders" {
-			t.Errorf("record %d: %v key %v, want %v", i, got, a["key"], want[i])
+		got := tr{a[contract.AttrBreakerFrom].(string), a[contract.AttrBreakerTo].(string), a[contract.AttrBreakerReason].(string)}
+		if got != want[i] || a[contract.AttrBreakerKey] != "postgresql://db0.internal:5432" {
+			t.Errorf("record %d: %v key %v, want %v", i, got, a[contract.AttrBreakerKey], want[i])
 		}
 	}
 	// The second trip stays open twice as long as the first.
-	first, _ := events[0].Attributes().Get("open_seconds")
-	second, _ := events[2].Attributes().Get("open_seconds")
+	first, _ := events[0].Attributes().Get(contract.AttrBreakerOpenSeconds)
+	second, _ := events[2].Attributes().Get(contract.AttrBreakerOpenSeconds)
 	if first.Double() != 30 || second.Double() != 60 {
 		t.Errorf("open periods %v s then %v s, want 30 then 60", first.Double(), second.Double())
 	}
@@ -184,7 +185,7 @@ func TestFloodingSourceIsShedAndRecovers(t *testing.T) {
 	if got := testutil.ToFloat64(br.m.events); got != 5 {
 		t.Errorf("events counter %v, want 5", got)
 	}
-	if got := testutil.ToFloat64(br.m.state.WithLabelValues("postgresql://db0.internal:5432/orders")); got != 0 {
+	if got := testutil.ToFloat64(br.m.state.WithLabelValues("postgresql://db0.internal:5432")); got != 0 {
 		t.Errorf("state gauge %v, want 0 (closed)", got)
 	}
 }
@@ -217,11 +218,11 @@ func TestExportFailuresTrip(t *testing.T) {
 		t.Fatalf("%d records, want 1", len(o.events))
 	}
 	a := o.events[0].Attributes().AsRaw()
-	if a["reason"] != ReasonExportFailure || a["detail"] != "invalid_argument" || a["to"] != "open" {
+	if a[contract.AttrBreakerReason] != ReasonExportFailure || a[contract.AttrBreakerDetail] != "invalid_argument" || a[contract.AttrBreakerTo] != "open" {
 		t.Fatalf("record attributes %v", a)
 	}
 	res := out.Logs.ResourceLogs().At(out.Logs.ResourceLogs().Len() - 1).Resource().Attributes().AsRaw()
-	if res["server.address"] != "db1.internal" || res["db.system.name"] != "postgresql" {
+	if res[contract.AttrServerAddress] != "db1.internal" || res[contract.AttrDBSystem] != "postgresql" {
 		t.Fatalf("record resource %v", res)
 	}
 }
@@ -239,7 +240,7 @@ func TestNewSeriesTrip(t *testing.T) {
 	if got := br.keys.Len(); got != 1 {
 		t.Fatalf("keys %d", got)
 	}
-	k, _ := br.keys.Get("postgresql://db0.internal:5432/orders")
+	k, _ := br.keys.Get("postgresql://db0.internal:5432")
 	if k.state.String() != "closed" {
 		t.Fatalf("state %s after known series", k.state)
 	}
@@ -249,7 +250,7 @@ func TestNewSeriesTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := count(out)
-	if len(o.events) != 1 || o.events[0].Attributes().AsRaw()["reason"] != ReasonCardinality {
+	if len(o.events) != 1 || o.events[0].Attributes().AsRaw()[contract.AttrBreakerReason] != ReasonCardinality {
 		t.Fatalf("want one cardinality trip, got %+v", o)
 	}
 	// The 10 known series and the 11 new ones up to the trip pass; the rest
@@ -285,7 +286,7 @@ func TestOpenTimeoutDoublesAndResets(t *testing.T) {
 		if len(o.events) != 1 {
 			t.Fatalf("%d records, want 1", len(o.events))
 		}
-		v, _ := o.events[0].Attributes().Get("open_seconds")
+		v, _ := o.events[0].Attributes().Get(contract.AttrBreakerOpenSeconds)
 		return v.Double()
 	}
 	quietUntilClosed := func() {
@@ -295,7 +296,7 @@ func TestOpenTimeoutDoublesAndResets(t *testing.T) {
 			if _, err := br.Process(context.Background(), build(traffic{db: 0, events: 1})); err != nil {
 				t.Fatal(err)
 			}
-			if k, _ := br.keys.Get("postgresql://db0.internal:5432/orders"); k.state.String() == "closed" {
+			if k, _ := br.keys.Get("postgresql://db0.internal:5432"); k.state.String() == "closed" {
 				return
 			}
 		}

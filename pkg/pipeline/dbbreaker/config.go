@@ -7,7 +7,7 @@ import (
 )
 
 // Config is the per-database breaker's configuration. Budgets are per
-// source key (see dbkey.Key) and judged per Interval; 0 turns a trip
+// source key (see contract.SourceKey) and judged per Interval; 0 turns a trip
 // condition off.
 type Config struct {
 	// Interval is the evaluation window: a key is healthy for an interval

@@ -2,8 +2,8 @@
 // bulkhead so that one noisy or broken source cannot exhaust the account's
 // backend limits or the gateway's memory.
 //
-// Each source key (dbkey.Key: db.system.name, server.address, server.port,
-// db.namespace, else service.name) has a sony/gobreaker breaker, judged per
+// Each source key (contract.SourceKey: one per database server, else per
+// service.name) has a sony/gobreaker breaker, judged per
 // interval on the key's query-level volume, its new per-query series, and
 // the items the backend rejected permanently (reported by the forwarder
 // through ExportFailed). Over any budget, the breaker opens.
@@ -11,7 +11,7 @@
 // What it does per signal while a key is open:
 //   - logs: query-level events (db.server.top_query, query_sample, blocking,
 //     query_plan, plan_change) are dropped; other log records pass.
-//   - metrics: per-query points (carrying db.query.id) are dropped;
+//   - metrics: per-query points (carrying a query id, contract.QueryID) are dropped;
 //     infrastructure metrics pass.
 //   - traces: untouched.
 //
@@ -20,8 +20,11 @@
 // passes and is judged again; healthy_intervals healthy intervals in a row
 // close it, one more violation re-opens it.
 //
-// Every state change adds one dbintel.breaker log record (attributes key,
-// from, to, reason; detail for export failures) to the batch passing
-// through — or, for a change caused by ExportFailed, to the next batch — so
-// users see it in the backend. Its resource carries the source's identity.
+// Every state change adds one dbintel.breaker log record (attributes
+// dbintel.breaker.key, .from, .to, .reason; .detail for export failures) to
+// the batch passing through — or, for a change caused by ExportFailed, to
+// the next batch — so users see it in the backend. Its scope is
+// contract.ScopeGateway and its resource carries the source's entity
+// attributes (contract.EntityAttrs), so New Relic attaches it to the
+// source's entity.
 package dbbreaker

@@ -4,16 +4,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/sony/gobreaker/v2"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
-
-// EventName is the event name of the records the breaker emits.
-const EventName = "dbintel.breaker"
-
-const scopeName = "github.com/dbintel/dbintel/pkg/pipeline/dbbreaker"
 
 // event is a state change waiting for a batch to ride on.
 type event struct {
@@ -33,12 +29,12 @@ func (b *Breaker) flushEvents(bt pipeline.Batch) {
 		rl := bt.Logs.ResourceLogs().AppendEmpty()
 		ev.k.identity.CopyTo(rl.Resource().Attributes())
 		sl := rl.ScopeLogs().AppendEmpty()
-		sl.Scope().SetName(scopeName)
+		sl.Scope().SetName(contract.ScopeGateway)
 		lr := sl.LogRecords().AppendEmpty()
 		ts := pcommon.NewTimestampFromTime(ev.at)
 		lr.SetTimestamp(ts)
 		lr.SetObservedTimestamp(ts)
-		lr.SetEventName(EventName)
+		lr.SetEventName(contract.EventBreaker)
 		lr.SetSeverityNumber(plog.SeverityNumberInfo)
 		lr.SetSeverityText("INFO")
 		if ev.to == gobreaker.StateOpen {
@@ -46,16 +42,16 @@ func (b *Breaker) flushEvents(bt pipeline.Batch) {
 			lr.SetSeverityText("WARN")
 		}
 		a := lr.Attributes()
-		a.PutStr("key", ev.k.key)
-		a.PutStr("from", ev.from.String())
-		a.PutStr("to", ev.to.String())
-		a.PutStr("reason", ev.reason)
+		a.PutStr(contract.AttrBreakerKey, ev.k.key)
+		a.PutStr(contract.AttrBreakerFrom, ev.from.String())
+		a.PutStr(contract.AttrBreakerTo, ev.to.String())
+		a.PutStr(contract.AttrBreakerReason, ev.reason)
 		msg := fmt.Sprintf("breaker for %s: %s -> %s (%s)", ev.k.key, ev.from, ev.to, ev.reason)
 		if ev.detail != "" {
-			a.PutStr("detail", ev.detail)
+			a.PutStr(contract.AttrBreakerDetail, ev.detail)
 		}
 		if ev.openFor > 0 {
-			a.PutDouble("open_seconds", ev.openFor.Seconds())
+			a.PutDouble(contract.AttrBreakerOpenSeconds, ev.openFor.Seconds())
 			msg += fmt.Sprintf(": query-level data shed for %s", ev.openFor)
 		}
 		lr.Body().SetStr(msg)

@@ -3,61 +3,10 @@ package dbkey
 import (
 	"testing"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
-
-func TestKey(t *testing.T) {
-	tests := []struct {
-		name  string
-		attrs map[string]any
-		want  string
-	}{
-		{"full", map[string]any{"db.system.name": "postgresql", "server.address": "db1", "server.port": int64(5432), "db.namespace": "orders", "service.name": "x"}, "postgresql://db1:5432/orders"},
-		{"server level", map[string]any{"db.system.name": "mysql", "server.address": "db2", "server.port": int64(3306)}, "mysql://db2:3306"},
-		{"service", map[string]any{"service.name": "checkout"}, "service:checkout"},
-		{"nothing", map[string]any{"host.name": "h"}, ""},
-		{"empty system falls back", map[string]any{"db.system.name": "", "service.name": "s"}, "service:s"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := pcommon.NewResource()
-			if err := res.Attributes().FromRaw(tt.attrs); err != nil {
-				t.Fatal(err)
-			}
-			if got := Key(res); got != tt.want {
-				t.Errorf("Key = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestIsQueryLevelLog(t *testing.T) {
-	tests := []struct {
-		field, attr string
-		want        bool
-	}{
-		{"db.server.top_query", "", true},
-		{"", "db.server.query_sample", true},
-		{"db.server.blocking", "", true},
-		{"db.server.query_plan", "", true},
-		{"db.server.plan_change", "", true},
-		{"dbintel.breaker", "", false},
-		{"", "", false},
-		{"", "app.event", false},
-	}
-	for _, tt := range tests {
-		lr := plog.NewLogRecord()
-		lr.SetEventName(tt.field)
-		if tt.attr != "" {
-			lr.Attributes().PutStr("event.name", tt.attr)
-		}
-		if got := IsQueryLevelLog(lr); got != tt.want {
-			t.Errorf("field %q attr %q: got %v, want %v", tt.field, tt.attr, got, tt.want)
-		}
-	}
-}
 
 func TestRemovePointsIf(t *testing.T) {
 	md := pmetric.NewMetrics()
@@ -74,7 +23,7 @@ func TestRemovePointsIf(t *testing.T) {
 	hp := h.SetEmptyHistogram().DataPoints().AppendEmpty()
 	hp.SetSum(10)
 	hp.SetCount(4)
-	hp.Attributes().PutStr("db.query.id", "q")
+	hp.Attributes().PutStr(contract.PGQueryID, "q")
 
 	left := RemovePointsIf(g, func(p Point) bool { return p.HasValue && p.Value >= 2 })
 	if left != 2 {
@@ -82,7 +31,7 @@ func TestRemovePointsIf(t *testing.T) {
 	}
 	var seen Point
 	var queryLevel bool
-	RemovePointsIf(h, func(p Point) bool { seen, queryLevel = p, IsQueryLevelPoint(p.Attrs); return true })
+	RemovePointsIf(h, func(p Point) bool { seen, queryLevel = p, contract.IsQueryLevelPoint(p.Attrs); return true })
 	if !seen.HasValue || seen.Value != 2.5 || !queryLevel {
 		t.Fatalf("histogram view: value %v (has %v), query-level %v", seen.Value, seen.HasValue, queryLevel)
 	}
@@ -96,7 +45,7 @@ func TestHashStable(t *testing.T) {
 	// Pinned values: a change here changes every sampling decision in a
 	// running fleet, so it must be deliberate.
 	m := pcommon.NewMap()
-	m.PutStr("db.query.id", "42")
+	m.PutStr(contract.PGQueryID, "42")
 	m.PutInt("n", 7)
 	if got := Mix(HashString(HashOffset, "db.query.id")); got != 0x4d4a35e93c3337df {
 		t.Fatalf("HashString changed: %#x", got)
@@ -112,8 +61,8 @@ func TestHashStable(t *testing.T) {
 
 func BenchmarkHashMap(b *testing.B) {
 	m := pcommon.NewMap()
-	m.PutStr("db.query.id", "7000000000042")
-	m.PutStr("db.query.text", "UPDATE stock SET qty = qty - ? WHERE sku = ?")
+	m.PutStr(contract.PGSampleQueryID, "7000000000042")
+	m.PutStr(contract.AttrQueryText, "UPDATE stock SET qty = qty - ? WHERE sku = ?")
 	m.PutInt("process.pid", 1042)
 	m.PutStr("db.session.state", "active")
 	m.PutStr("db.wait_event.type", "IO")
@@ -121,4 +70,51 @@ func BenchmarkHashMap(b *testing.B) {
 	for b.Loop() {
 		HashMap(HashOffset, m)
 	}
+}
+
+// TestHashMapOrder: the same attributes in another order are the same
+// series (cardinality folded {y,x} into overflow after {x,y} with a limit
+// of 1); different attributes or values are not.
+func TestHashMapOrder(t *testing.T) {
+	xy, yx, other := pcommon.NewMap(), pcommon.NewMap(), pcommon.NewMap()
+	xy.PutStr("x", "1")
+	xy.PutInt("y", 2)
+	yx.PutInt("y", 2)
+	yx.PutStr("x", "1")
+	other.PutStr("x", "2")
+	other.PutInt("y", 1)
+	if HashMap(HashOffset, xy) != HashMap(HashOffset, yx) {
+		t.Error("{x,y} and {y,x} hash apart")
+	}
+	if HashMap(HashOffset, xy) == HashMap(HashOffset, other) {
+		t.Error("values swapped between keys hash alike")
+	}
+	nested := func(first, second string) pcommon.Map {
+		m := pcommon.NewMap()
+		in := m.PutEmptyMap("m")
+		in.PutStr(first, first)
+		in.PutStr(second, second)
+		return m
+	}
+	if HashMap(HashOffset, nested("a", "b")) != HashMap(HashOffset, nested("b", "a")) {
+		t.Error("nested maps depend on key order")
+	}
+}
+
+// TestHashDeepValue: a value nested a million levels deep (a hostile
+// sender's) hashes without following it down.
+func TestHashDeepValue(t *testing.T) {
+	m := pcommon.NewMap()
+	cur := m.PutEmptyMap("k")
+	for range 1_000_000 {
+		cur = cur.PutEmptyMap("k")
+	}
+	cur.PutStr("leaf", "v")
+	_ = HashMap(HashOffset, m)
+	s := pcommon.NewValueSlice()
+	cs := s.Slice()
+	for range 1_000_000 {
+		cs = cs.AppendEmpty().SetEmptySlice()
+	}
+	_ = HashValue(HashOffset, s)
 }

@@ -11,8 +11,8 @@ import (
 // Stable hashes for sampling decisions, dedup and series identity.
 //
 // Each string is hashed with xxHash64 (seed 0) and folded into the running
-// hash with a rotate-xor-multiply step, so order matters and ("ab","c")
-// differs from ("a","bc"). Mix finishes a hash with the SplitMix64 mixer.
+// hash with a rotate-xor-multiply step, so the order of folds matters and
+// ("ab","c") differs from ("a","bc"); HashMap alone ignores key order. Mix finishes a hash with the SplitMix64 mixer.
 // The result depends only on the bytes hashed: every gateway replica and
 // every restart decide the same (hash/maphash would not: its seed is per
 // process). Nothing here allocates for scalar attribute values.
@@ -43,8 +43,16 @@ func Mix(h uint64) uint64 {
 	return h
 }
 
-// HashValue folds an attribute value into h.
-func HashValue(h uint64, v pcommon.Value) uint64 {
+// maxDepth bounds how deep HashValue looks into nested maps and slices.
+// Deeper content folds in only its type and length: a sender can nest a
+// value a million levels deep, and the walk must not follow it.
+const maxDepth = 16
+
+// HashValue folds an attribute value into h. Maps hash the same whatever
+// the order of their keys.
+func HashValue(h uint64, v pcommon.Value) uint64 { return hashValue(h, v, 0) }
+
+func hashValue(h uint64, v pcommon.Value, depth int) uint64 {
 	h = HashUint(h, uint64(v.Type()))
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
@@ -60,17 +68,35 @@ func HashValue(h uint64, v pcommon.Value) uint64 {
 		return HashUint(h, 0)
 	case pcommon.ValueTypeBytes:
 		return HashBytes(h, v.Bytes().AsRaw())
-	case pcommon.ValueTypeEmpty:
-		return h
-	}
-	return HashString(h, v.AsString())
-}
-
-// HashMap folds every attribute, in order, into h.
-func HashMap(h uint64, m pcommon.Map) uint64 {
-	for k, v := range m.All() {
-		h = HashString(h, k)
-		h = HashValue(h, v)
+	case pcommon.ValueTypeMap:
+		return hashMap(h, v.Map(), depth+1)
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		h = HashUint(h, uint64(s.Len()))
+		if depth+1 > maxDepth {
+			return h
+		}
+		for _, e := range s.All() {
+			h = hashValue(h, e, depth+1)
+		}
 	}
 	return h
+}
+
+// HashMap folds every attribute into h, whatever their order: {x,y} and
+// {y,x} are one series. Each entry is hashed on its own and the mixed
+// entry hashes are added (addition commutes; unlike xor, a repeated entry
+// does not cancel itself out).
+func HashMap(h uint64, m pcommon.Map) uint64 { return hashMap(h, m, 0) }
+
+func hashMap(h uint64, m pcommon.Map, depth int) uint64 {
+	h = HashUint(h, uint64(m.Len()))
+	if depth > maxDepth {
+		return h
+	}
+	var sum uint64
+	for k, v := range m.All() {
+		sum += Mix(hashValue(HashString(HashOffset, k), v, depth))
+	}
+	return HashUint(h, sum)
 }

@@ -3,6 +3,7 @@ package sample
 import (
 	"context"
 	"fmt"
+	"github.com/dbintel/dbintel/pkg/contract"
 	"testing"
 	"time"
 
@@ -32,8 +33,8 @@ func TestAdaptiveBudget(t *testing.T) {
 			lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
 			for range perStep {
 				lr := lrs.AppendEmpty()
-				lr.SetEventName("db.server.query_sample")
-				lr.Attributes().PutStr("db.query.id", fmt.Sprintf("q%d", seq))
+				lr.SetEventName(contract.EventQuerySample)
+				lr.Attributes().PutStr(contract.PGQueryID, fmt.Sprintf("q%d", seq))
 				seq++
 			}
 		}
@@ -44,7 +45,7 @@ func TestAdaptiveBudget(t *testing.T) {
 		if step >= 600 { // second minute: must have converged
 			for _, rl := range out.Logs.ResourceLogs().All() {
 				n := rl.ScopeLogs().At(0).LogRecords().Len()
-				if v, _ := rl.Resource().Attributes().Get("server.address"); v.Str() == "db0.internal" {
+				if v, _ := rl.Resource().Attributes().Get(contract.AttrServerAddress); v.Str() == "db0.internal" {
 					keptLoud += n
 				} else {
 					keptQuiet += n
@@ -60,7 +61,7 @@ func TestAdaptiveBudget(t *testing.T) {
 	if keptQuiet != 6000 {
 		t.Fatalf("database at budget kept %d of 6000", keptQuiet)
 	}
-	if r := testutil.ToFloat64(s.m.effectiveRate.WithLabelValues("postgresql://db0.internal:5432/orders")); r < 0.08 || r > 0.12 {
+	if r := testutil.ToFloat64(s.m.effectiveRate.WithLabelValues("postgresql://db0.internal:5432")); r < 0.08 || r > 0.12 {
 		t.Fatalf("effective rate gauge = %v, want about 0.1", r)
 	}
 }
@@ -74,7 +75,7 @@ func TestDatabasesBounded(t *testing.T) {
 		ld := plog.NewLogs()
 		rl := ld.ResourceLogs().AppendEmpty()
 		dbkeytest.Resource(rl.Resource(), db)
-		rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().SetEventName("db.server.top_query")
+		rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().SetEventName(contract.EventTopQuery)
 		if _, err := s.Process(context.Background(), pipeline.FromLogs(ld)); err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"github.com/dbintel/dbintel/pkg/contract"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -8,7 +9,7 @@ import (
 )
 
 func TestOperators(t *testing.T) {
-	attrs := map[string]any{"db.operation.name": "SELECT", "db.query.id": "42", "calls": int64(10), "mean": 0.5, "flag": true}
+	attrs := map[string]any{"db.operation.name": "SELECT", contract.PGQueryID: "42", "calls": int64(10), "mean": 0.5, "flag": true}
 	tests := []struct {
 		name string
 		cond Condition
@@ -27,7 +28,7 @@ func TestOperators(t *testing.T) {
 		{"attr lt double", Condition{Field: FieldAttribute, Name: "mean", Op: "lt", Value: "0.6"}, true},
 		{"attr lt double no", Condition{Field: FieldAttribute, Name: "mean", Op: "lt", Value: "0.5"}, false},
 		{"attr lte double", Condition{Field: FieldAttribute, Name: "mean", Op: "lte", Value: "0.5"}, true},
-		{"attr gt numeric string", Condition{Field: FieldAttribute, Name: "db.query.id", Op: "gt", Value: "41"}, true},
+		{"attr gt numeric string", Condition{Field: FieldAttribute, Name: contract.PGQueryID, Op: "gt", Value: "41"}, true},
 		{"attr gt non-numeric", Condition{Field: FieldAttribute, Name: "db.operation.name", Op: "gt", Value: "1"}, false},
 		{"attr gt bool", Condition{Field: FieldAttribute, Name: "flag", Op: "gt", Value: "0"}, false},
 		{"attr contains", Condition{Field: FieldAttribute, Name: "db.operation.name", Op: "contains", Value: "LEC"}, true},
@@ -37,12 +38,12 @@ func TestOperators(t *testing.T) {
 		{"attr exists", Condition{Field: FieldAttribute, Name: "calls", Op: "exists"}, true},
 		{"attr exists absent", Condition{Field: FieldAttribute, Name: "missing", Op: "exists"}, false},
 		{"res eq", Condition{Field: FieldResourceAttribute, Name: "deployment.environment.name", Op: "eq", Value: "prod"}, true},
-		{"res eq int port", Condition{Field: FieldResourceAttribute, Name: "server.port", Op: "eq", Value: "5432"}, true},
-		{"res regex", Condition{Field: FieldResourceAttribute, Name: "server.address", Op: "regex", Value: `^db\d\.internal$`}, true},
+		{"res eq int port", Condition{Field: FieldResourceAttribute, Name: contract.AttrServerPort, Op: "eq", Value: "5432"}, true},
+		{"res regex", Condition{Field: FieldResourceAttribute, Name: contract.AttrServerAddress, Op: "regex", Value: `^db\d\.internal$`}, true},
 		{"res absent", Condition{Field: FieldResourceAttribute, Name: "k8s.pod.name", Op: "exists"}, false},
 		{"res not on record", Condition{Field: FieldResourceAttribute, Name: "calls", Op: "exists"}, false},
-		{"event eq", Condition{Field: FieldEventName, Op: "eq", Value: "db.server.query_sample"}, true},
-		{"event ne", Condition{Field: FieldEventName, Op: "ne", Value: "db.server.top_query"}, true},
+		{"event eq", Condition{Field: FieldEventName, Op: "eq", Value: contract.EventQuerySample}, true},
+		{"event ne", Condition{Field: FieldEventName, Op: "ne", Value: contract.EventTopQuery}, true},
 		{"event contains", Condition{Field: FieldEventName, Op: "contains", Value: "sample"}, true},
 		{"event regex", Condition{Field: FieldEventName, Op: "regex", Value: "top_query$"}, false},
 		{"event exists", Condition{Field: FieldEventName, Op: "exists"}, true},
@@ -52,7 +53,7 @@ func TestOperators(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSampler(t, withRules(noBudget(DefaultConfig()), Rule{Name: "r", When: []Condition{tt.cond}, SampleRate: ptr(0)}), nil, nil)
-			if got := !kept(t, s, oneLog("db.server.query_sample", attrs)); got != tt.want {
+			if got := !kept(t, s, oneLog(contract.EventQuerySample, attrs)); got != tt.want {
 				t.Fatalf("matched = %v, want %v", got, tt.want)
 			}
 		})
@@ -89,14 +90,14 @@ func TestMetricConditions(t *testing.T) {
 
 func TestAllConditionsMustHold(t *testing.T) {
 	cfg := withRules(noBudget(DefaultConfig()), Rule{Name: "both", SampleRate: ptr(0), When: []Condition{
-		{Field: FieldEventName, Op: "eq", Value: "db.server.query_sample"},
+		{Field: FieldEventName, Op: "eq", Value: contract.EventQuerySample},
 		{Field: FieldAttribute, Name: "state", Op: "eq", Value: "idle"},
 	}})
 	s := newSampler(t, cfg, nil, nil)
-	if !kept(t, s, oneLog("db.server.query_sample", map[string]any{"state": "active"})) {
+	if !kept(t, s, oneLog(contract.EventQuerySample, map[string]any{"state": "active"})) {
 		t.Fatal("dropped although one condition fails")
 	}
-	if kept(t, s, oneLog("db.server.query_sample", map[string]any{"state": "idle"})) {
+	if kept(t, s, oneLog(contract.EventQuerySample, map[string]any{"state": "idle"})) {
 		t.Fatal("kept although both conditions hold")
 	}
 }
@@ -118,7 +119,7 @@ func TestRuleOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			reg := prometheus.NewPedanticRegistry()
 			s := newSampler(t, withRules(noBudget(DefaultConfig()), tt.rules...), reg, nil)
-			if got := kept(t, s, oneLog("db.server.query_sample", map[string]any{"db.operation.name": tt.op})); got != tt.want {
+			if got := kept(t, s, oneLog(contract.EventQuerySample, map[string]any{"db.operation.name": tt.op})); got != tt.want {
 				t.Fatalf("kept = %v, want %v", got, tt.want)
 			}
 			// Exactly one rule counted the item.

@@ -13,8 +13,10 @@ import (
 type Config struct {
 	// KeyAttributes name the attributes (record first, then resource) whose
 	// values are hashed to decide keep or drop, so every gateway replica
-	// decides the same for the same key. Without them: the trace id, else
-	// the record's content.
+	// decides the same for the same key. Empty: the statement id
+	// (contract.QueryID, whichever system's attribute carries it, so a
+	// statement's top_query and query_sample events are decided alike).
+	// Without a key: the trace id, else the record's content.
 	KeyAttributes []string `yaml:"key_attributes"`
 	// Dedup drops repeats of query-level events (log records) that no rule
 	// matched.
@@ -41,8 +43,10 @@ type Dedup struct {
 
 // AlwaysKeep protects items from every rule, dedup and budget.
 type AlwaysKeep struct {
-	// SlowQuerySeconds keeps records whose SlowQueryAttributes value (mean
-	// execution time in seconds) is above it. 0 = off.
+	// SlowQuerySeconds keeps records whose mean execution time per call is
+	// above it: from the totals New Relic's receivers send on top_query
+	// events (contract.MeanExecSeconds), or from any SlowQueryAttributes
+	// (values in seconds) for other senders. 0 = off.
 	SlowQuerySeconds    float64  `yaml:"slow_query_seconds"`
 	SlowQueryAttributes []string `yaml:"slow_query_attributes"`
 	// Errors keeps log records of severity ERROR or above, spans with status
@@ -107,13 +111,12 @@ type Condition struct {
 // are always kept.
 func DefaultConfig() Config {
 	return Config{
-		KeyAttributes:  []string{"db.query.id"},
+		KeyAttributes:  []string{}, // the statement id
 		Dedup:          Dedup{Window: time.Minute},
 		DedupCacheSize: 100_000,
 		AlwaysKeep: AlwaysKeep{
-			SlowQuerySeconds:    1,
-			SlowQueryAttributes: []string{"db.query.mean_time"},
-			Errors:              true, Blocking: true, PlanChanges: true,
+			SlowQuerySeconds: 1, SlowQueryAttributes: []string{},
+			Errors: true, Blocking: true, PlanChanges: true,
 		},
 		Budget: Budget{PerMinute: 10_000, MinRate: 0.01, MaxRate: 1, RecomputeEvery: 5 * time.Second, Smoothing: 0.5, MaxDatabases: 1000},
 	}
@@ -128,9 +131,6 @@ func (c Config) Validate() error {
 	}
 	if c.AlwaysKeep.SlowQuerySeconds < 0 {
 		p.Add("always_keep.slow_query_seconds", "must not be negative")
-	}
-	if c.AlwaysKeep.SlowQuerySeconds > 0 && len(c.AlwaysKeep.SlowQueryAttributes) == 0 {
-		p.Add("always_keep.slow_query_attributes", "must name at least one attribute when slow_query_seconds is set")
 	}
 	b := c.Budget
 	if b.PerMinute < 0 {

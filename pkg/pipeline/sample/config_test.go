@@ -3,6 +3,7 @@ package sample
 import (
 	"context"
 	"fmt"
+	"github.com/dbintel/dbintel/pkg/contract"
 	"os"
 	"reflect"
 	"strings"
@@ -125,7 +126,7 @@ func TestExampleRules(t *testing.T) {
 	// Idle samples are thinned to 10%; active ones are not matched.
 	kept := 0
 	for i := range 1000 {
-		b := oneLog("db.server.query_sample", map[string]any{"db.query.id": fmt.Sprint(i), "db.session.state": "idle in transaction"})
+		b := oneLog(contract.EventQuerySample, map[string]any{contract.PGQueryID: fmt.Sprint(i), "db.session.state": "idle in transaction"})
 		out, err := s.Process(context.Background(), b)
 		if err != nil {
 			t.Fatal(err)

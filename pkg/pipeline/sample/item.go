@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -34,14 +35,14 @@ type item struct {
 // resource is the per-resource part of items, computed once per resource.
 type resource struct {
 	attrs    pcommon.Map
-	hash     uint64 // of the database key, for dedup
-	dbKey    string
+	hash     uint64 // of the source key, for dedup
+	dbKey    string // contract.SourceKey: valid UTF-8, bounded
 	resolved bool
 	db       *dbBudget
 }
 
 func newResource(res pcommon.Resource) *resource {
-	r := &resource{attrs: res.Attributes(), dbKey: dbkey.Key(res)}
+	r := &resource{attrs: res.Attributes(), dbKey: contract.SourceKey(res)}
 	if r.dbKey == "" {
 		r.dbKey = "unknown"
 	}
@@ -70,6 +71,11 @@ func (it *item) keyHash(names []string) uint64 {
 		return it.key
 	}
 	h, found := it.attrHash(uint64(dbkey.HashOffset), names)
+	if len(names) == 0 {
+		if q := contract.QueryID(it.attrs); q != "" {
+			h, found = dbkey.HashString(dbkey.HashOffset, q), true
+		}
+	}
 	switch {
 	case found:
 		it.key = dbkey.Mix(h)

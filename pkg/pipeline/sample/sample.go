@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,10 @@ type rule struct {
 	c       ruleCounters
 	t       tally
 }
+
+// attrErrorType is OpenTelemetry's error attribute (any sender's, not a
+// dbintel name).
+const attrErrorType = "error.type"
 
 var (
 	saltDefault = dbkey.HashString(dbkey.HashOffset, "dbintel.default")
@@ -154,19 +159,22 @@ func (s *Sampler) dedupKey(it *item, r *rule, dd Dedup, salt uint64) uint64 {
 func (s *Sampler) protected(it *item) bool {
 	k := &s.cfg.AlwaysKeep
 	switch {
-	case k.Blocking && it.eventName == dbkey.EventBlocking,
-		k.PlanChanges && it.eventName == dbkey.EventPlanChange:
+	case k.Blocking && it.eventName == contract.EventBlocking,
+		k.PlanChanges && it.eventName == contract.EventPlanChange:
 		return true
 	}
 	if k.Errors {
 		if it.isError {
 			return true
 		}
-		if _, ok := it.attrs.Get("error.type"); ok {
+		if _, ok := it.attrs.Get(attrErrorType); ok {
 			return true
 		}
 	}
 	if k.SlowQuerySeconds > 0 {
+		if mean, ok := contract.MeanExecSeconds(it.attrs); ok && mean > k.SlowQuerySeconds {
+			return true
+		}
 		for _, name := range k.SlowQueryAttributes {
 			if v, ok := it.attrs.Get(name); ok && numeric(v) > k.SlowQuerySeconds {
 				return true

@@ -2,6 +2,7 @@ package sample
 
 import (
 	"context"
+	"github.com/dbintel/dbintel/pkg/contract"
 	"testing"
 	"time"
 
@@ -16,11 +17,11 @@ func BenchmarkSample(b *testing.B) {
 	cfg := DefaultConfig()
 	cfg.Rules = []Rule{
 		{Name: "idle-samples", SampleRate: ptr(0.5), When: []Condition{
-			{Field: FieldEventName, Op: "eq", Value: "db.server.query_sample"},
+			{Field: FieldEventName, Op: "eq", Value: contract.EventQuerySample},
 			{Field: FieldAttribute, Name: "db.session.state", Op: "regex", Value: "^idle"},
 		}},
-		{Name: "plans", When: []Condition{{Field: FieldEventName, Op: "eq", Value: "db.server.query_plan"}},
-			Dedup: Dedup{Window: time.Hour, KeyAttributes: []string{"db.query.id", "db.query.plan.hash"}}},
+		{Name: "plans", When: []Condition{{Field: FieldEventName, Op: "eq", Value: contract.EventQueryPlan}},
+			Dedup: Dedup{Window: time.Hour, KeyAttributes: []string{contract.PGQueryID, contract.AttrPlanHash}}},
 	}
 	clk := dbkeytest.NewClock()
 	s, err := New(cfg, prometheus.NewRegistry(), nil, clk.Now)

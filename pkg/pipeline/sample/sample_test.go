@@ -3,6 +3,7 @@ package sample
 import (
 	"context"
 	"fmt"
+	"github.com/dbintel/dbintel/pkg/contract"
 	"sync"
 	"testing"
 	"time"
@@ -107,13 +108,13 @@ func TestAlwaysKeep(t *testing.T) {
 		name  string
 		batch func() pipeline.Batch
 	}{
-		{"blocking", func() pipeline.Batch { return oneLog("db.server.blocking", nil) }},
-		{"plan change", func() pipeline.Batch { return oneLog("db.server.plan_change", nil) }},
+		{"blocking", func() pipeline.Batch { return oneLog(contract.EventBlocking, nil) }},
+		{"plan change", func() pipeline.Batch { return oneLog(contract.EventPlanChange, nil) }},
 		{"slow query", func() pipeline.Batch {
-			return oneLog("db.server.top_query", map[string]any{"db.query.mean_time": 2.5})
+			return oneLog(contract.EventTopQuery, map[string]any{contract.PGTotalExecTime: 2500.0, contract.PGCalls: int64(1)})
 		}},
 		{"error.type", func() pipeline.Batch {
-			return oneLog("db.server.query_sample", map[string]any{"error.type": "timeout"})
+			return oneLog(contract.EventQuerySample, map[string]any{"error.type": "timeout"})
 		}},
 		{"error severity", func() pipeline.Batch {
 			b := oneLog("app.log", nil)
@@ -141,7 +142,7 @@ func TestAlwaysKeep(t *testing.T) {
 		})
 	}
 	s := newSampler(t, withRules(DefaultConfig(), dropAll), nil, nil)
-	if kept(t, s, oneLog("db.server.top_query", map[string]any{"db.query.mean_time": 0.5})) {
+	if kept(t, s, oneLog(contract.EventTopQuery, map[string]any{contract.PGTotalExecTime: 1000.0, contract.PGCalls: int64(2)})) {
 		t.Fatal("fast query protected")
 	}
 }
@@ -150,13 +151,13 @@ func TestRuleDedupAndLimit(t *testing.T) {
 	clk := newClock()
 	reg := prometheus.NewPedanticRegistry()
 	cfg := withRules(noBudget(DefaultConfig()),
-		Rule{Name: "plans", When: []Condition{{Field: FieldEventName, Op: "eq", Value: "db.server.query_plan"}},
-			Dedup: Dedup{Window: time.Hour, KeyAttributes: []string{"db.query.id", "db.query.plan.hash"}}},
-		Rule{Name: "samples", When: []Condition{{Field: FieldEventName, Op: "eq", Value: "db.server.query_sample"}}, MaxPerMinute: 60},
+		Rule{Name: "plans", When: []Condition{{Field: FieldEventName, Op: "eq", Value: contract.EventQueryPlan}},
+			Dedup: Dedup{Window: time.Hour, KeyAttributes: []string{contract.PGQueryID, contract.AttrPlanHash}}},
+		Rule{Name: "samples", When: []Condition{{Field: FieldEventName, Op: "eq", Value: contract.EventQuerySample}}, MaxPerMinute: 60},
 	)
 	s := newSampler(t, cfg, reg, clk)
 	plan := func(id, hash string, ts int) pipeline.Batch {
-		return oneLog("db.server.query_plan", map[string]any{"db.query.id": id, "db.query.plan.hash": hash, "ts": int64(ts)})
+		return oneLog(contract.EventQueryPlan, map[string]any{contract.PGQueryID: id, contract.AttrPlanHash: hash, "ts": int64(ts)})
 	}
 	if !kept(t, s, plan("1", "a", 1)) || kept(t, s, plan("1", "a", 2)) || !kept(t, s, plan("1", "b", 3)) || !kept(t, s, plan("2", "a", 4)) {
 		t.Fatal("dedup on (db.query.id, db.query.plan.hash) wrong")
@@ -168,7 +169,7 @@ func TestRuleDedupAndLimit(t *testing.T) {
 	// max_per_minute 60: burst of 10, then one per second.
 	n := 0
 	for i := range 100 {
-		if kept(t, s, oneLog("db.server.query_sample", map[string]any{"i": int64(i)})) {
+		if kept(t, s, oneLog(contract.EventQuerySample, map[string]any{"i": int64(i)})) {
 			n++
 		}
 	}
@@ -178,7 +179,7 @@ func TestRuleDedupAndLimit(t *testing.T) {
 	clk.add(5 * time.Second)
 	n = 0
 	for i := range 100 {
-		if kept(t, s, oneLog("db.server.query_sample", map[string]any{"i": int64(100 + i)})) {
+		if kept(t, s, oneLog(contract.EventQuerySample, map[string]any{"i": int64(100 + i)})) {
 			n++
 		}
 	}
@@ -194,15 +195,15 @@ func TestRuleDedupAndLimit(t *testing.T) {
 }
 
 func TestSampleRateAndDeterminism(t *testing.T) {
-	cfg := withRules(noBudget(DefaultConfig()), Rule{Name: "half", SampleRate: ptr(0.3), When: []Condition{{Field: FieldAttribute, Name: "db.query.id", Op: "exists"}}})
+	cfg := withRules(noBudget(DefaultConfig()), Rule{Name: "half", SampleRate: ptr(0.3), When: []Condition{{Field: FieldAttribute, Name: contract.PGQueryID, Op: "exists"}}})
 	a := newSampler(t, cfg, nil, nil)
 	b := newSampler(t, cfg, nil, nil)
 	n, keptN := 5000, 0
 	for i := range n {
 		// Keys and other content are random; decisions follow the key only.
 		id := fmt.Sprintf("%x", uint64(i)*0x9e3779b97f4a7c15)
-		ka := kept(t, a, oneLog("db.server.query_sample", map[string]any{"db.query.id": id, "pid": int64(i)}))
-		kb := kept(t, b, oneLog("db.server.query_sample", map[string]any{"pid": int64(-i), "db.query.id": id}))
+		ka := kept(t, a, oneLog(contract.EventQuerySample, map[string]any{contract.PGQueryID: id, "pid": int64(i)}))
+		kb := kept(t, b, oneLog(contract.EventQuerySample, map[string]any{"pid": int64(-i), contract.PGQueryID: id}))
 		if ka != kb {
 			t.Fatalf("key %s: instance A kept=%v, B kept=%v", id, ka, kb)
 		}
@@ -219,7 +220,7 @@ func TestSampleRateAndDeterminism(t *testing.T) {
 // The receiver calls Process from many goroutines; -race checks the lock.
 func TestConcurrentUse(t *testing.T) {
 	cfg := withRules(DefaultConfig(), Rule{Name: "half", SampleRate: ptr(0.5), MaxPerMinute: 100,
-		When: []Condition{{Field: FieldEventName, Op: "eq", Value: "db.server.query_sample"}}})
+		When: []Condition{{Field: FieldEventName, Op: "eq", Value: contract.EventQuerySample}}})
 	s, err := New(cfg, prometheus.NewPedanticRegistry(), nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package sample
 import (
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -21,7 +22,7 @@ func (s *Sampler) metrics(b pipeline.Batch, now time.Time) {
 					it.reset()
 					it.attrs, it.name, it.metricName = p.Attrs, name, name
 					it.value, it.hasValue, it.ts = p.Value, p.HasValue, p.Timestamp
-					it.queryLevel = dbkey.IsQueryLevelPoint(p.Attrs)
+					it.queryLevel = contract.IsQueryLevelPoint(p.Attrs)
 					return !s.decide(&it, now)
 				}) == 0
 			})
@@ -54,11 +55,11 @@ func (s *Sampler) logs(b pipeline.Batch, now time.Time) {
 
 func logItem(it *item, lr plog.LogRecord) {
 	it.reset()
-	it.attrs, it.eventName, it.isEvent = lr.Attributes(), dbkey.EventName(lr), true
+	it.attrs, it.eventName, it.isEvent = lr.Attributes(), contract.EventName(lr), true
 	it.name = it.eventName
 	it.ts, it.body, it.traceID = lr.Timestamp(), lr.Body(), lr.TraceID()
 	it.isError = lr.SeverityNumber() >= plog.SeverityNumberError
-	it.queryLevel = dbkey.IsQueryLevelEvent(it.eventName)
+	it.queryLevel = contract.IsQueryLevelEvent(it.eventName)
 }
 
 // prefetchDedup computes the default dedup keys of the query-level events

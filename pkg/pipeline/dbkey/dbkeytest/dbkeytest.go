@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -20,7 +21,7 @@ type Shape struct {
 	Queries        int // per-query metric points and top_query events per database
 	Samples        int // query_sample events per database
 	Spans          int // spans from one application resource
-	QueryIDOffset  int // shifts db.query.id values, to make new series
+	QueryIDOffset  int // shifts query id values, to make new series
 	TimestampNanos int64
 }
 
@@ -31,12 +32,12 @@ var Realistic = Shape{Databases: 4, InfraMetrics: 20, Queries: 50, Samples: 30, 
 // Resource fills a database resource.
 func Resource(res pcommon.Resource, db int) {
 	a := res.Attributes()
-	a.PutStr("db.system.name", "postgresql")
-	a.PutStr("server.address", fmt.Sprintf("db%d.internal", db))
-	a.PutInt("server.port", 5432)
-	a.PutStr("db.namespace", "orders")
-	a.PutStr("service.instance.id", fmt.Sprintf("db%d.internal:5432", db))
-	a.PutStr("host.name", fmt.Sprintf("db%d", db))
+	a.PutStr(contract.AttrDBSystem, contract.SystemPostgreSQL)
+	a.PutStr(contract.AttrServerAddress, fmt.Sprintf("db%d.internal", db))
+	a.PutInt(contract.AttrServerPort, 5432)
+	a.PutStr(contract.AttrNamespace, "orders")
+	a.PutStr(contract.AttrServiceInstanceID, contract.Endpoint(fmt.Sprintf("db%d.internal", db), 5432))
+	a.PutStr(contract.AttrHostName, fmt.Sprintf("db%d", db))
 }
 
 // Batch builds a batch of the given shape.
@@ -70,7 +71,7 @@ func Batch(s Shape) pipeline.Batch {
 		for q := range s.Queries {
 			p := dsum.DataPoints().AppendEmpty()
 			p.SetTimestamp(ts)
-			p.Attributes().PutStr("db.query.id", queryID(s, q))
+			p.Attributes().PutStr(contract.PGQueryID, queryID(s, q))
 			p.SetDoubleValue(0.001 * float64(q+1))
 		}
 
@@ -80,29 +81,29 @@ func Batch(s Shape) pipeline.Batch {
 		for q := range s.Queries {
 			lr := lrs.AppendEmpty()
 			lr.SetTimestamp(ts)
-			lr.SetEventName("db.server.top_query")
+			lr.SetEventName(contract.EventTopQuery)
 			a := lr.Attributes()
-			a.PutStr("db.query.id", queryID(s, q))
-			a.PutStr("db.query.text", "SELECT * FROM orders WHERE id = ? AND customer = ?")
-			a.PutStr("db.operation.name", "SELECT")
-			a.PutInt("db.query.calls", int64(10*q+1))
-			a.PutDouble("db.query.mean_time", 0.002*float64(q%7))
+			a.PutStr(contract.PGQueryID, queryID(s, q))
+			a.PutStr(contract.AttrQueryText, "SELECT * FROM orders WHERE id = ? AND customer = ?")
+			a.PutStr(contract.AttrNamespace, "orders")
+			a.PutInt(contract.PGCalls, int64(10*q+1))
+			a.PutDouble(contract.PGTotalExecTime, 2*float64(q%7)*float64(10*q+1))
 		}
 		for i := range s.Samples {
 			lr := lrs.AppendEmpty()
 			lr.SetTimestamp(ts + pcommon.Timestamp(i))
-			lr.SetEventName("db.server.query_sample")
+			lr.SetEventName(contract.EventQuerySample)
 			a := lr.Attributes()
-			a.PutStr("db.query.id", queryID(s, i%max(s.Queries, 1)))
+			a.PutStr(contract.PGSampleQueryID, queryID(s, i%max(s.Queries, 1)))
 			a.PutInt("process.pid", int64(1000+i))
 			a.PutStr("db.session.state", "active")
 			a.PutStr("db.wait_event.type", "IO")
-			a.PutStr("db.query.text", "UPDATE stock SET qty = qty - ? WHERE sku = ?")
+			a.PutStr(contract.AttrQueryText, "UPDATE stock SET qty = qty - ? WHERE sku = ?")
 		}
 	}
 	if s.Spans > 0 {
 		rs := b.Traces.ResourceSpans().AppendEmpty()
-		rs.Resource().Attributes().PutStr("service.name", "checkout")
+		rs.Resource().Attributes().PutStr(contract.AttrServiceName, "checkout")
 		spans := rs.ScopeSpans().AppendEmpty().Spans()
 		for i := range s.Spans {
 			sp := spans.AppendEmpty()
@@ -112,8 +113,8 @@ func Batch(s Shape) pipeline.Batch {
 			sp.SetSpanID(pcommon.SpanID{byte(i), 1, 2, 3, 4, 5, 6, 7})
 			sp.SetStartTimestamp(ts)
 			sp.SetEndTimestamp(ts + 1000)
-			sp.Attributes().PutStr("db.system.name", "postgresql")
-			sp.Attributes().PutStr("db.query.text", "SELECT * FROM orders WHERE id = ?")
+			sp.Attributes().PutStr(contract.AttrDBSystem, contract.SystemPostgreSQL)
+			sp.Attributes().PutStr(contract.AttrQueryText, "SELECT * FROM orders WHERE id = ?")
 		}
 	}
 	return b
