@@ -13,10 +13,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// OverflowAttr marks the series that points beyond the limit fold into, as
-// the OpenTelemetry SDKs do.
-const OverflowAttr = "otel.metric.overflow"
-
 // Limiter is the cardinality protection stage. It is safe for concurrent
 // use: one lock guards its state for the length of a batch.
 type Limiter struct {
@@ -25,8 +21,8 @@ type Limiter struct {
 	m     *metrics
 
 	mu      sync.Mutex
-	names   *simplelru.LRU[string, *metricState]
-	tracked int // series remembered over all names
+	names   *simplelru.LRU[uint64, *metricState] // by hash of the name: a key's size never depends on the input
+	tracked int                                  // series remembered over all names
 }
 
 // metricState is one metric name's admitted series in the current window.
@@ -44,7 +40,7 @@ func New(cfg Config, reg prometheus.Registerer, clock func() time.Time) (*Limite
 		clock = time.Now
 	}
 	l := &Limiter{cfg: cfg, clock: clock, m: newMetrics(reg)}
-	names, err := simplelru.NewLRU(cfg.MaxMetrics, func(_ string, st *metricState) {
+	names, err := simplelru.NewLRU(cfg.MaxMetrics, func(_ uint64, st *metricState) {
 		l.tracked -= len(st.series)
 		l.m.evicted.Inc()
 	})
@@ -76,10 +72,11 @@ func (l *Limiter) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch, 
 }
 
 func (l *Limiter) state(name string, window int64) *metricState {
-	st, ok := l.names.Get(name)
+	key := dbkey.HashString(dbkey.HashOffset, name)
+	st, ok := l.names.Get(key)
 	if !ok {
 		st = &metricState{window: window, series: map[uint64]struct{}{}}
-		l.names.Add(name, st)
+		l.names.Add(key, st)
 	}
 	if st.window != window {
 		l.tracked -= len(st.series)

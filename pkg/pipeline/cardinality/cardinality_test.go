@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey/dbkeytest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,7 +43,7 @@ func sumBatch(from, to int) pipeline.Batch {
 	s.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
 	for i := from; i < to; i++ {
 		p := s.DataPoints().AppendEmpty()
-		p.Attributes().PutStr("db.query.id", fmt.Sprint(i))
+		p.Attributes().PutStr(contract.PGQueryID, fmt.Sprint(i))
 		p.SetIntValue(int64(i%7 + 1))
 		p.SetTimestamp(pcommon.Timestamp(1000 + i))
 	}
@@ -74,7 +75,7 @@ func TestHundredThousandSeries(t *testing.T) {
 	if len(series) > 1001 {
 		t.Errorf("%d series out, want at most 1001", len(series))
 	}
-	if !series[fmt.Sprint(map[string]any{OverflowAttr: true})] {
+	if !series[fmt.Sprint(map[string]any{contract.AttrMetricOverflow: true})] {
 		t.Error("no overflow series")
 	}
 	if got := testutil.ToFloat64(l.m.folded); got != 99_000 {
@@ -205,7 +206,7 @@ func TestHistogramLayoutsDiffer(t *testing.T) {
 }
 
 func isOverflow(a pcommon.Map) bool {
-	v, ok := a.Get(OverflowAttr)
+	v, ok := a.Get(contract.AttrMetricOverflow)
 	return ok && v.Bool() && a.Len() == 1
 }
 
@@ -293,5 +294,38 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if _, err := New(wrap.C, nil, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAttributeOrderIsOneSeries: a sender that writes the same attributes
+// in another order (maps have no order on the wire) sends the same series;
+// with a limit of 1 it must not fold into overflow.
+func TestAttributeOrderIsOneSeries(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxSeriesPerMetric = 1
+	l, _ := newLimiter(t, cfg, nil)
+	batch := func(keys ...string) pipeline.Batch {
+		md := pmetric.NewMetrics()
+		rm := md.ResourceMetrics().AppendEmpty()
+		for _, k := range keys {
+			rm.Resource().Attributes().PutStr("r"+k, k)
+		}
+		m := rm.ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+		m.SetName("m")
+		p := m.SetEmptyGauge().DataPoints().AppendEmpty()
+		for _, k := range keys {
+			p.Attributes().PutStr(k, k)
+		}
+		return pipeline.FromMetrics(md)
+	}
+	for _, keys := range [][]string{{"x", "y"}, {"y", "x"}} {
+		out, err := l.Process(context.Background(), batch(keys...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := out.Metrics.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Gauge().DataPoints().At(0)
+		if _, folded := p.Attributes().Get(contract.AttrMetricOverflow); folded {
+			t.Fatalf("attributes %v folded into overflow", keys)
+		}
 	}
 }

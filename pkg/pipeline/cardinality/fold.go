@@ -1,6 +1,7 @@
 package cardinality
 
 import (
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -54,7 +55,7 @@ func foldInto[P any, S points[P]](dps S, g gate, attrs func(P) pcommon.Map, merg
 			carrier = p
 			a := attrs(p)
 			a.Clear()
-			a.PutBool(OverflowAttr, true)
+			a.PutBool(contract.AttrMetricOverflow, true)
 			return false
 		}
 		merge(carrier, p)
