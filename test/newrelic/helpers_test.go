@@ -4,15 +4,23 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
 
 const testAccount = 1
 
+// testdata is this package's testdata directory (test/harness changes the
+// working directory to the module root).
+func testdata(elem ...string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(append([]string{filepath.Dir(file), "testdata"}, elem...)...)
+}
+
 func loadReference(t testing.TB) (map[string][]*Definition, map[string][]*Dashboard) {
 	t.Helper()
-	defs, dashes, err := LoadReference("testdata")
+	defs, dashes, err := LoadReference(testdata())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 func TestSynthesisOfNewRelicsSampleRecords(t *testing.T) {
 	defs, _ := loadReference(t)
 	all := append(append([]*Definition(nil), defs["postgresql"]...), defs["mysql"]...)
-	dir := filepath.Join("testdata", "entity-definitions", "entity-types")
+	dir := testdata("entity-definitions", "entity-types")
 	for _, tc := range []struct {
 		file, typ, name, rule string
 	}{
