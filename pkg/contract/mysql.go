@@ -52,7 +52,8 @@ const MySQLPlanSourceSample = EventQuerySample
 
 // dbintel's own MySQL/MariaDB attributes, where New Relic has no name for
 // the same thing (extra digest columns follow the receiver's naming of the
-// table's columns; the rest are dbintel.*).
+// table's columns; the rest are dbintel.*). The names both systems share
+// (AttrOperationName, AttrSampleCount, AttrBlocking*) are in events.go.
 const (
 	MySQLSumLockTime        = "mysql.events_statements_summary_by_digest.sum_lock_time" // s
 	MySQLSumErrors          = "mysql.events_statements_summary_by_digest.sum_errors"
@@ -66,15 +67,14 @@ const (
 	MySQLSumSortRows        = "mysql.events_statements_summary_by_digest.sum_sort_rows"
 	MySQLSumNoIndexUsed     = "mysql.events_statements_summary_by_digest.sum_no_index_used"
 	MySQLSumNoGoodIndexUsed = "mysql.events_statements_summary_by_digest.sum_no_good_index_used"
-	MySQLOperationName      = "db.operation.name"    // OTel semantic conventions
-	MySQLSampleCount        = "dbintel.sample_count" // samples of the window this session was seen in
 	MySQLBlockingRoot       = "dbintel.blocking.root_session_id"
-	MySQLBlockingWaiters    = "dbintel.blocking.waiter_count"
-	MySQLBlockingChain      = "dbintel.blocking.chain"             // session ids, root first
-	MySQLBlockingMaxWait    = "dbintel.blocking.max_wait_duration" // s
 	MySQLBlockingLockMode   = "dbintel.blocking.lock.mode"
 	MySQLBlockingLockType   = "dbintel.blocking.lock.type"
 	MySQLBlockingLockRel    = "dbintel.blocking.lock.relation"
 	MySQLBlockingWait       = "dbintel.blocking.wait_duration" // s
-	MySQLBlockingSessionIDs = "dbintel.blocking.session_ids"   // sessions this one waits on
+
+	// Keys of a db.server.blocking body: its session list and a session's
+	// depth in the chain (0 = root).
+	MySQLBlockingSessions = "sessions"
+	MySQLBlockingDepth    = "depth"
 )
