@@ -58,3 +58,14 @@ func number(v pcommon.Value) float64 {
 	}
 	return 0
 }
+
+// QueryIDAttr is QueryID with the attribute the id was found in ("" when
+// none), for events that repeat a record's id under the record's name.
+func QueryIDAttr(attrs pcommon.Map) (id, attr string) {
+	for _, k := range queryIDAttrs {
+		if v, ok := attrs.Get(k); ok {
+			return v.AsString(), k
+		}
+	}
+	return "", ""
+}

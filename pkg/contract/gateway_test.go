@@ -27,3 +27,14 @@ func TestMeanExecSeconds(t *testing.T) {
 		}
 	}
 }
+
+func TestQueryIDAttr(t *testing.T) {
+	m := pcommon.NewMap()
+	m.PutStr(MySQLDigest, "abc")
+	if id, attr := QueryIDAttr(m); id != "abc" || attr != MySQLDigest || QueryID(m) != id {
+		t.Errorf("QueryIDAttr = %q %q", id, attr)
+	}
+	if id, attr := QueryIDAttr(pcommon.NewMap()); id != "" || attr != "" {
+		t.Errorf("empty map: %q %q", id, attr)
+	}
+}
