@@ -219,3 +219,19 @@ func LoadFile(path string, dst Validator) error {
 	}
 	return Load(path, dst)
 }
+
+// RedactURL hides the userinfo of an endpoint ("https://user:pass@host" →
+// "https://[REDACTED]@host"), for logs, printed configs and errors. It works
+// on strings url.Parse refuses too (an unescaped '/' or '#' in a password),
+// by masking everything between the scheme and the last '@'.
+func RedactURL(s string) string {
+	scheme, rest := "", s
+	if i := strings.Index(s, "://"); i >= 0 {
+		scheme, rest = s[:i+3], s[i+3:]
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return s
+	}
+	return scheme + redacted + rest[at:]
+}

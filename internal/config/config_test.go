@@ -92,3 +92,19 @@ func TestEmptyDocumentValidatesDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:pass@host:4318/v1": "https://[REDACTED]@host:4318/v1",
+		"https://user:p/a#s?s@host:4318": "https://[REDACTED]@host:4318",
+		"user:pass@host:4317":            "[REDACTED]@host:4317",
+		"https://host:4318/path":         "https://host:4318/path",
+		"otlp.nr-data.net:4317":          "otlp.nr-data.net:4317",
+		"https://token@host":             "https://[REDACTED]@host",
+		"":                               "",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -34,7 +35,7 @@ func newGRPCClient(cfg Config, tlsCfg *tls.Config) (*grpcClient, error) {
 	}
 	conn, err := grpc.NewClient(cfg.Endpoint, grpc.WithTransportCredentials(creds))
 	if err != nil {
-		return nil, fmt.Errorf("forward: grpc client for %s: %w", cfg.Endpoint, err)
+		return nil, fmt.Errorf("forward: grpc client for %s: %v", config.RedactURL(cfg.Endpoint), config.RedactURL(err.Error()))
 	}
 	c := &grpcClient{
 		conn:    conn,

@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 
+	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -38,11 +41,23 @@ func newHTTPClient(cfg Config, tlsCfg *tls.Config) (*httpClient, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg
 	tr.MaxIdleConnsPerHost = cfg.Queue.Workers
-	base := strings.TrimRight(cfg.Endpoint, "/")
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("forward: endpoint %s is not a URL", config.RedactURL(cfg.Endpoint))
+	}
+	// Credentials in the URL become a basic-auth header, as net/http would
+	// do, but the request URL (repeated in every transport error) is clean.
+	userinfo := u.User
+	u.User = nil
+	base := strings.TrimRight(u.String(), "/")
 	c := &httpClient{
 		hc:      &http.Client{Transport: tr},
 		urls:    [3]string{base + "/v1/metrics", base + "/v1/logs", base + "/v1/traces"},
 		headers: http.Header{},
+	}
+	if userinfo != nil {
+		pass, _ := userinfo.Password()
+		c.headers.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(userinfo.Username()+":"+pass)))
 	}
 	for k, v := range cfg.Headers {
 		c.headers.Set(k, v.Value())

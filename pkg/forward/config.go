@@ -106,20 +106,33 @@ func DefaultConfig() Config {
 	}
 }
 
+// MarshalYAML prints the config (--validate) with the endpoint's userinfo
+// redacted; headers are Secrets already.
+func (c Config) MarshalYAML() (any, error) {
+	type plain Config
+	p := plain(c)
+	p.Endpoint = config.RedactURL(p.Endpoint)
+	return p, nil
+}
+
 // Validate reports every problem with its YAML path.
 func (c Config) Validate() error {
 	var p config.Problems
 	if c.Sink.File == "" {
 		switch c.Protocol {
 		case "grpc":
-			if c.Endpoint == "" || strings.Contains(c.Endpoint, "://") {
-				p.Add("endpoint", "must be host:port for protocol grpc, got %q", c.Endpoint)
+			switch {
+			case c.Endpoint == "" || strings.Contains(c.Endpoint, "://"):
+				p.Add("endpoint", "must be host:port for protocol grpc, got %q", config.RedactURL(c.Endpoint))
+			case strings.Contains(c.Endpoint, "@"):
+				p.Add("endpoint", "credentials in a grpc endpoint are not sent; put them in headers, got %q", config.RedactURL(c.Endpoint))
 			}
 		case "http":
 			u, err := url.Parse(c.Endpoint)
 			switch {
 			case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-				p.Add("endpoint", "must be an http(s) URL for protocol http, got %q", c.Endpoint)
+				// Not err itself: url.Error repeats the whole URL.
+				p.Add("endpoint", "must be an http(s) URL for protocol http, got %q", config.RedactURL(c.Endpoint))
 			case u.Scheme == "http" && !c.Insecure:
 				// Never fall back to plaintext silently: the default is TLS.
 				p.Add("endpoint", "http:// sends in plaintext: use https:// or set insecure: true")

@@ -166,6 +166,18 @@ func copyBatch(b pipeline.Batch) pipeline.Batch {
 	return c
 }
 
+// MarshalYAML keeps the name next to the inline config; without it the
+// config's own MarshalYAML, promoted, would print the config alone.
+func (t Target) MarshalYAML() (any, error) {
+	type plainConfig Config
+	c := plainConfig(t.Config)
+	c.Endpoint = config.RedactURL(c.Endpoint)
+	return struct {
+		Name        string `yaml:"name"`
+		plainConfig `yaml:",inline"`
+	}{t.Name, c}, nil
+}
+
 // UnmarshalYAML starts each list entry from DefaultConfig, as the single
 // `forward:` block does. (The func-style unmarshaler keeps the caller's
 // strict decoding, so unknown keys stay errors.)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -180,7 +181,7 @@ func (f *Forwarder) target() string {
 	if f.cfg.Sink.File != "" {
 		return "file:" + f.cfg.Sink.File
 	}
-	return f.cfg.Protocol + ":" + f.cfg.Endpoint
+	return f.cfg.Protocol + ":" + config.RedactURL(f.cfg.Endpoint)
 }
 
 // Healthy reports whether the backend is taking data: the backend gate is
