@@ -22,30 +22,42 @@ const MaxDepth = 200
 // never allocates, and stops at the first bracket past max, so a hostile
 // million-deep body costs one pass over its first max bytes of brackets.
 func DepthOK(b []byte, max int) bool {
-	depth := 0
-	inString, escaped := false, false
+	s := Scanner{Max: max}
+	return s.Feed(b)
+}
+
+// Scanner is DepthOK over a stream, so a body can be refused while it is
+// still being read: Feed it consecutive chunks.
+type Scanner struct {
+	Max               int
+	depth             int
+	inString, escaped bool
+}
+
+// Feed scans the next chunk; false once the nesting has gone past Max.
+func (s *Scanner) Feed(b []byte) bool {
 	for _, c := range b {
-		if inString {
+		if s.inString {
 			switch {
-			case escaped:
-				escaped = false
+			case s.escaped:
+				s.escaped = false
 			case c == '\\':
-				escaped = true
+				s.escaped = true
 			case c == '"':
-				inString = false
+				s.inString = false
 			}
 			continue
 		}
 		switch c {
 		case '"':
-			inString = true
+			s.inString = true
 		case '{', '[':
-			depth++
-			if depth > max {
+			s.depth++
+			if s.depth > s.Max {
 				return false
 			}
 		case '}', ']':
-			depth--
+			s.depth--
 		}
 	}
 	return true

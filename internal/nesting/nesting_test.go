@@ -35,6 +35,21 @@ func TestDepthOK(t *testing.T) {
 	}
 }
 
+// TestScannerAcrossChunks: splitting the input anywhere, even inside an
+// escape, gives DepthOK's answer.
+func TestScannerAcrossChunks(t *testing.T) {
+	in := []byte(`{"a":"\\\"[[[","b":[[{"c":"]]"}]]}`)
+	for _, max := range []int{3, 4} {
+		want := DepthOK(in, max)
+		for cut := range len(in) + 1 {
+			s := Scanner{Max: max}
+			if got := s.Feed(in[:cut]) && s.Feed(in[cut:]); got != want {
+				t.Fatalf("max %d, cut at %d: %v, want %v", max, cut, got, want)
+			}
+		}
+	}
+}
+
 func TestDepthOKDoesNotAllocate(t *testing.T) {
 	b := []byte(strings.Repeat(`{"a":["x\"y",`, 50) + strings.Repeat("]}", 50))
 	if n := testing.AllocsPerRun(100, func() { DepthOK(b, MaxDepth) }); n != 0 {
