@@ -1,16 +1,13 @@
 package mysql
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/dbintel/dbintel/pkg/pipeline"
-	"github.com/dbintel/dbintel/pkg/pipeline/verify"
+	"github.com/dbintel/dbintel/pkg/pipeline/verify/verifytest"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
@@ -98,26 +95,6 @@ func TestMaskPlanMySQL8(t *testing.T) {
 // that can carry one) to the same bytes once compacted; a plan the scraper
 // masked passes the gateway unchanged.
 func TestPlanMaskedAlikeByScraperAndGateway(t *testing.T) {
-	v, err := verify.New(verify.DefaultConfig(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gateway := func(system string, plan []byte) string {
-		b := pipeline.NewBatch()
-		rl := b.Logs.ResourceLogs().AppendEmpty()
-		rl.Resource().Attributes().PutStr("db.system.name", system)
-		lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-		lr.SetEventName("db.server.query_plan")
-		lr.Body().SetStr(string(plan))
-		if _, err := v.Process(context.Background(), b); err != nil {
-			t.Fatal(err)
-		}
-		var out bytes.Buffer
-		if err := json.Compact(&out, []byte(lr.Body().Str())); err != nil {
-			t.Fatalf("gateway output is not JSON: %v", err)
-		}
-		return out.String()
-	}
 	leaked := regexp.MustCompile(`sec_[a-z]+|31337`)
 	for _, name := range []string{"mysql_v1.json", "mysql_v2.json", "mariadb_analyze.json"} {
 		raw, err := os.ReadFile("../../sqlmask/testdata/plans/" + name)
@@ -132,10 +109,10 @@ func TestPlanMaskedAlikeByScraperAndGateway(t *testing.T) {
 		if l := leaked.FindAllString(string(scraped), -1); len(l) > 0 {
 			t.Errorf("%s: scraper left %q", name, l)
 		}
-		if got := gateway(system, raw); got != string(scraped) {
+		if got := verifytest.PlanBody(t, system, raw); got != string(scraped) {
 			t.Errorf("%s: scraper and gateway differ:\nscraper %s\ngateway %s", name, scraped, got)
 		}
-		if got := gateway(system, scraped); got != string(scraped) {
+		if got := verifytest.PlanBody(t, system, scraped); got != string(scraped) {
 			t.Errorf("%s: gateway changed a scraper-masked plan", name)
 		}
 	}
