@@ -38,6 +38,8 @@ type Forwarder struct {
 
 	observer atomic.Pointer[FailureObserver]
 	authErr  atomic.Pointer[error]
+	// queueErr is the last queue write failure, until a write succeeds.
+	queueErr atomic.Pointer[error]
 	warnLog  rate.Sometimes // per-item warnings, at most one per interval
 	errLog   rate.Sometimes // per-item data-loss errors, idem
 
@@ -121,6 +123,9 @@ func (f *Forwarder) Consume(_ context.Context, b pipeline.Batch) error {
 	}
 	switch {
 	case err == nil:
+		if f.queueErr.Load() != nil {
+			f.queueErr.Store(nil)
+		}
 		return nil
 	case errors.Is(err, errQueueFull):
 		f.m.refused.Inc()
@@ -132,18 +137,30 @@ func (f *Forwarder) Consume(_ context.Context, b pipeline.Batch) error {
 		// A disk error: the sender keeps the data and retries, which is
 		// better than acknowledging what we could not store.
 		f.m.refused.Inc()
+		qerr := fmt.Errorf("forward queue writes fail (disk full or unwritable?): %w", err)
+		f.queueErr.Store(&qerr)
 		f.warnLog.Do(func() { f.log.Warn("forward queue write failed", "err", err) })
 		return pipeline.Refused("queue_error", retryAfter)
 	}
 }
 
 // Ready is nil unless the backend refused our credentials (401/403) since
-// the last success; /readyz reports it.
+// the last success, or queue writes fail; /readyz reports it. While writes
+// fail it probes the queue, so readiness returns even when no traffic comes
+// (a pod out of its Service gets none).
 func (f *Forwarder) Ready() error {
+	var errs []error
 	if p := f.authErr.Load(); p != nil {
-		return *p
+		errs = append(errs, *p)
 	}
-	return nil
+	if p := f.queueErr.Load(); p != nil {
+		if pr, ok := f.q.(interface{ probe() error }); ok && pr.probe() == nil {
+			f.queueErr.CompareAndSwap(p, nil)
+		} else {
+			errs = append(errs, *p)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Shutdown stops intake, lets the workers drain until ctx ends, then cuts

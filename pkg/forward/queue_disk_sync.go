@@ -61,3 +61,18 @@ func (q *diskQueue) syncEvery(d time.Duration) {
 		}
 	}
 }
+
+// probeBytes is written by probe: a full disk refuses it, where creating an
+// empty file could still succeed.
+const probeBytes = 4096
+
+// probe writes, syncs and removes a small file in the queue directory: nil
+// means queue writes would work again.
+func (q *diskQueue) probe() error {
+	f, err := os.CreateTemp(q.dir, "write-probe-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(make([]byte, probeBytes))
+	return errors.Join(err, f.Sync(), f.Close(), os.Remove(f.Name()))
+}
