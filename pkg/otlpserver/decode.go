@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 
+	"github.com/dbintel/dbintel/internal/nesting"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -166,7 +167,10 @@ func (e *errRecorder) Read(p []byte) (int, error) {
 // ever decompressed, so a zip bomb costs no more memory than the limit. The
 // buffer's capacity is held in l before it is allocated: when the in-flight
 // budget cannot cover it, reading stops with a retryable refusal.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease) (*[]byte, error) {
+//
+// With depth set (JSON bodies), the nesting is checked as bytes arrive, so
+// a deeply nested body is refused after its first few kilobytes.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease, depth *nesting.Scanner) (*[]byte, error) {
 	maxRaw, maxOut := s.cfg.HTTP.MaxRequestBytes, s.cfg.HTTP.MaxDecompressedBytes
 	if r.ContentLength > maxRaw {
 		return nil, fmt.Errorf("%w: body of %d bytes exceeds http.max_request_bytes (%d)", errTooLarge, r.ContentLength, maxRaw)
@@ -213,12 +217,15 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease) (*[]
 		releaseBuffer(buf)
 		return nil, err
 	}
-	out, err := readLimited(src, *buf, maxOut, l)
+	out, err := readLimited(src, *buf, maxOut, l, depth)
 	*buf = out
 	if err != nil {
 		releaseBuffer(buf)
 		if errors.Is(err, errBudget) || errors.Is(err, errSlowBody) {
 			return nil, err
+		}
+		if errors.Is(err, errTooDeep) {
+			return nil, pipeline.Permanent(fmt.Errorf("%w (%d)", err, depth.Max))
 		}
 		if errors.Is(err, errTooLarge) {
 			return nil, fmt.Errorf("%w: decompressed body exceeds http.max_decompressed_bytes (%d)", errTooLarge, maxOut)
@@ -247,8 +254,8 @@ func bodyError(raw *errRecorder, coding string, err error, maxRaw int64) error {
 // holds more than limit bytes. Capacity grows by doubling but never past
 // limit+1, so refusing costs about twice the limit in allocations. Each new
 // capacity is taken from l before it is allocated (the buffer it replaces
-// is garbage from then on).
-func readLimited(r io.Reader, buf []byte, limit int64, l *lease) ([]byte, error) {
+// is garbage from then on). depth, when not nil, sees every byte read.
+func readLimited(r io.Reader, buf []byte, limit int64, l *lease, depth *nesting.Scanner) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
 			n := max(2*int64(cap(buf)), minBufferGrow)
@@ -266,6 +273,9 @@ func readLimited(r io.Reader, buf []byte, limit int64, l *lease) ([]byte, error)
 			buf = grown
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
+		if depth != nil && !depth.Feed(buf[len(buf) : len(buf)+n]) {
+			return buf, errTooDeep
+		}
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
 			return buf, errTooLarge

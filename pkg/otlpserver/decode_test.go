@@ -26,7 +26,7 @@ func TestReadLimited(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := bytes.Repeat([]byte{'x'}, tt.size)
 			// One byte per Read: the limit must hold however the reader splits.
-			got, err := readLimited(iotest.OneByteReader(bytes.NewReader(in)), make([]byte, 0, tt.initCap), limit, newBudget(1<<30).newLease())
+			got, err := readLimited(iotest.OneByteReader(bytes.NewReader(in)), make([]byte, 0, tt.initCap), limit, newBudget(1<<30).newLease(), nil)
 			if tt.tooBig {
 				if !errors.Is(err, errTooLarge) {
 					t.Fatalf("err = %v, want errTooLarge", err)

@@ -5,12 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -75,7 +77,13 @@ func testConfig() Config {
 
 func startServer(t testing.TB, cfg Config, next pipeline.Consumer) *Server {
 	t.Helper()
-	s, err := New(cfg, next, nil, nil)
+	return startServerWith(t, cfg, next, nil, nil)
+}
+
+// startServerWith starts a server with a registry, a logger and options.
+func startServerWith(t testing.TB, cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger, opts ...Option) *Server {
+	t.Helper()
+	s, err := New(cfg, next, reg, log, opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -69,7 +69,11 @@ func (h *httpSignal) serve(w http.ResponseWriter, r *http.Request) int {
 	}
 	l := h.s.budget.newLease()
 	defer l.release()
-	body, err := h.s.readBody(w, r, l)
+	var depth *nesting.Scanner
+	if enc == encJSON {
+		depth = &nesting.Scanner{Max: h.s.cfg.HTTP.MaxJSONDepth}
+	}
+	body, err := h.s.readBody(w, r, l, depth)
 	if err != nil {
 		if errors.Is(err, pipeline.ErrRefused) || errors.Is(err, errSlowBody) {
 			h.s.refuseEarly(transportHTTP, err)
@@ -82,10 +86,6 @@ func (h *httpSignal) serve(w http.ResponseWriter, r *http.Request) int {
 	default:
 		releaseBuffer(body)
 		return fail(h.s.refuseEarly(transportHTTP, pipeline.Refused(reasonBusy, time.Second)))
-	}
-	if enc == encJSON && !nesting.DepthOK(*body, h.s.cfg.HTTP.MaxJSONDepth) {
-		releaseBuffer(body)
-		return fail(pipeline.Permanent(fmt.Errorf("%w (%d)", errTooDeep, h.s.cfg.HTTP.MaxJSONDepth)))
 	}
 	batch, err := h.codec.decode(*body, enc)
 	releaseBuffer(body)
