@@ -273,7 +273,7 @@ func readLimited(r io.Reader, buf []byte, limit int64, l *lease, depth *nesting.
 			buf = grown
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
-		if depth != nil && !depth.Feed(buf[len(buf) : len(buf)+n]) {
+		if depth != nil && !depth.Feed(buf[len(buf):len(buf)+n]) {
 			return buf, errTooDeep
 		}
 		buf = buf[:len(buf)+n]
