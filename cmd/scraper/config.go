@@ -25,6 +25,18 @@ type Config struct {
 	Telemetry telemetry.Config `yaml:"telemetry"`
 }
 
+// MarshalYAML prints the config (--validate) with credentials in gateway
+// URLs redacted.
+func (c Config) MarshalYAML() (any, error) {
+	type plain Config
+	p := plain(c)
+	p.Gateways = make([]string, len(c.Gateways))
+	for i, ep := range c.Gateways {
+		p.Gateways[i] = config.RedactURL(ep)
+	}
+	return p, nil
+}
+
 func defaultConfig() Config {
 	fwd := forward.DefaultConfig()
 	fwd.Endpoint = "localhost:4317"
@@ -59,7 +71,7 @@ func (c Config) Validate() error {
 	for i, ep := range c.Gateways {
 		path := fmt.Sprintf("gateways[%d]", i)
 		if seen[ep] {
-			p.Add(path, "%q is listed twice", ep)
+			p.Add(path, "%q is listed twice", config.RedactURL(ep))
 		}
 		seen[ep] = true
 		fc := c.Forward

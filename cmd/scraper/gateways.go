@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/forward"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,7 +36,8 @@ func newGateways(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*gate
 			// One durable queue (and directory lock) per gateway.
 			fc.Queue.Dir = filepath.Join(fc.Queue.Dir, queueDirName(ep))
 		}
-		f, err := forward.New(fc, prometheus.WrapRegistererWith(prometheus.Labels{"gateway": ep}, reg), log.With("gateway", ep))
+		shown := config.RedactURL(ep)
+		f, err := forward.New(fc, prometheus.WrapRegistererWith(prometheus.Labels{"gateway": shown}, reg), log.With("gateway", shown))
 		if err != nil {
 			return nil, errors.Join(err, g.Shutdown(context.Background()))
 		}

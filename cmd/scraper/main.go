@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dbintel/dbintel/internal/cli"
+	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/internal/telemetry"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
@@ -136,9 +137,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout ti
 			return err
 		}
 	}
-	gws := cfg.Gateways
+	gws := append([]string{}, cfg.Gateways...)
 	if len(gws) == 0 {
 		gws = []string{cfg.Forward.Endpoint}
+	}
+	for i := range gws {
+		gws[i] = config.RedactURL(gws[i])
 	}
 	log.Info("scraper started", "version", version, "targets", len(targets), "gateways", gws)
 
