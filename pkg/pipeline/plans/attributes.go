@@ -4,26 +4,8 @@ import (
 	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
-)
 
-// Attributes written on plan records.
-const (
-	attrError          = "db.query.plan.error"
-	attrRows           = "db.query.plan.rows"
-	attrNodeCount      = "db.query.plan.node_count"
-	attrDepth          = "db.query.plan.depth"
-	attrNodeTypes      = "db.query.plan.node_types"
-	attrHasSeqScan     = "db.query.plan.has_seq_scan"
-	attrSeqScanRels    = "db.query.plan.seq_scan_relations"
-	attrHasSortSpill   = "db.query.plan.has_sort_spill"
-	attrHasNestedLoop  = "db.query.plan.has_nested_loop"
-	attrActualTime     = "db.query.plan.actual_total_time_s"
-	attrActualRows     = "db.query.plan.actual_rows"
-	attrSharedHit      = "db.query.plan.shared_hit_blocks"
-	attrSharedRead     = "db.query.plan.shared_read_blocks"
-	attrTempBlocks     = "db.query.plan.temp_blocks"
-	attrEstimateError  = "db.query.plan.max_row_estimate_error"
-	attrPlanSystemName = "db.query.plan.system"
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 // hashHex renders a plan hash as 16 lowercase hex digits.
@@ -38,41 +20,41 @@ func hashHex(h uint64) string {
 // zero: a plain EXPLAIN has no actual time, MariaDB 10 has no cost, and
 // only an executed plan can say whether a sort spilled.
 func putSummary(a pcommon.Map, s *summary) string {
-	a.Remove(attrError) // a record processed again after a fix
+	a.Remove(contract.AttrPlanError) // a record processed again after a fix
 	hash := hashHex(s.hash)
-	a.PutStr(attrHash, hash)
-	a.PutStr(attrPlanSystemName, s.system)
+	a.PutStr(contract.AttrPlanHash, hash)
+	a.PutStr(contract.AttrPlanSystem, s.system)
 	if s.hasTotalCost {
-		a.PutDouble(attrTotalCost, s.totalCost)
+		a.PutDouble(contract.AttrPlanTotalCost, s.totalCost)
 	}
 	if s.hasRows {
-		a.PutInt(attrRows, int64(s.rows+0.5))
+		a.PutInt(contract.AttrPlanRows, int64(s.rows+0.5))
 	}
-	a.PutInt(attrNodeCount, int64(s.nodeCount))
-	a.PutInt(attrDepth, int64(s.depth))
-	putStrings(a, attrNodeTypes, s.nodeTypes)
-	a.PutBool(attrHasSeqScan, len(s.seqScans) > 0)
-	putStrings(a, attrSeqScanRels, s.seqScans)
-	a.PutBool(attrHasNestedLoop, s.hasNestedLoop)
+	a.PutInt(contract.AttrPlanNodeCount, int64(s.nodeCount))
+	a.PutInt(contract.AttrPlanDepth, int64(s.depth))
+	putStrings(a, contract.AttrPlanNodeTypes, s.nodeTypes)
+	a.PutBool(contract.AttrPlanHasSeqScan, len(s.seqScans) > 0)
+	putStrings(a, contract.AttrPlanSeqScanRels, s.seqScans)
+	a.PutBool(contract.AttrPlanHasNestedLoop, s.hasNestedLoop)
 	if !s.analyzed {
 		return hash
 	}
 	if s.knowsSpill {
-		a.PutBool(attrHasSortSpill, s.sortSpill)
+		a.PutBool(contract.AttrPlanHasSortSpill, s.sortSpill)
 	}
 	if s.hasActualTime {
-		a.PutDouble(attrActualTime, s.actualTimeMs/1000)
+		a.PutDouble(contract.AttrPlanActualTime, s.actualTimeMs/1000)
 	}
 	if s.hasActualRows {
-		a.PutInt(attrActualRows, int64(s.actualRows+0.5))
+		a.PutInt(contract.AttrPlanActualRows, int64(s.actualRows+0.5))
 	}
 	if s.hasBuffers {
-		a.PutInt(attrSharedHit, int64(s.sharedHit))
-		a.PutInt(attrSharedRead, int64(s.sharedRead))
-		a.PutInt(attrTempBlocks, int64(s.tempBlocks))
+		a.PutInt(contract.AttrPlanSharedHit, int64(s.sharedHit))
+		a.PutInt(contract.AttrPlanSharedRead, int64(s.sharedRead))
+		a.PutInt(contract.AttrPlanTempBlocks, int64(s.tempBlocks))
 	}
 	if s.maxEstimateError > 0 {
-		a.PutDouble(attrEstimateError, s.maxEstimateError)
+		a.PutDouble(contract.AttrPlanEstimateError, s.maxEstimateError)
 	}
 	return hash
 }

@@ -1,20 +1,28 @@
 // Package plans is the plan extractor stage of the gateway. It touches only
 // logs: metrics and traces pass through unchanged.
 //
-// Input: log records that are db.server.query_plan events (LogRecord
-// EventName, or the event.name attribute) and any other log whose body is a
-// JSON query plan:
+// Input: log records carrying a plan in the attribute New Relic's receivers
+// use (postgresql.query_plan, mysql.query_plan: contract.Plan; on any event,
+// as nrpostgresqlreceiver puts it on db.server.top_query), records that are
+// db.server.query_plan events (LogRecord EventName, or the event.name
+// attribute), and any other log whose body is a JSON query plan:
 //   - PostgreSQL EXPLAIN (FORMAT JSON), with or without ANALYZE and BUFFERS,
 //     as the bare array EXPLAIN prints, the object auto_explain writes, the
 //     auto_explain text wrapper ("duration: 1.2 ms  plan:\n{...}", after any
 //     stderr log line prefix), or a whole jsonlog line whose "message" holds it;
-//   - MySQL 8 and MariaDB EXPLAIN FORMAT=JSON ({"query_block": ...}), and
-//     MariaDB ANALYZE FORMAT=JSON. Duplicate keys, which MariaDB writes, are
+//   - MySQL 8 and MariaDB EXPLAIN FORMAT=JSON ({"query_block": ...}, bare or
+//     in an array as nrmysqlreceiver sends it), and MariaDB ANALYZE FORMAT=JSON. Duplicate keys, which MariaDB writes, are
 //     read in order rather than collapsed.
 //
-// The plan is read from the body, or from the attribute named by
-// body_attribute when a record has it. A structured (map or array) body is
-// read only on declared plan events.
+// The plan is read from the receivers' plan attribute, else from the
+// attribute named by body_attribute, else from the body. A structured (map
+// or array) body is read only on declared plan events, and only when it
+// nests no deeper than max_depth (checked without recursion).
+//
+// Attribute names are pkg/contract's (plans.go). mysql.query_plan.hash is
+// left alone: New Relic's MySQL receiver puts the statement digest there to
+// join a plan to its top_query event; the structural hash is
+// db.query.plan.hash.
 //
 // Attributes added to each plan record:
 //
@@ -47,11 +55,13 @@
 // same plan shape hashes the same at any data volume, and an index scan
 // turning into a seq scan or a swapped join order changes it.
 //
-// Plan changes: the last hash per database (resource attributes
-// db.system.name, server.address, server.port, db.namespace) and db.query.id
-// is kept in an LRU of change_cache_size entries. When it differs, a
-// db.server.plan_change event is appended to the same ResourceLogs, in a
-// scope named after this package, with attributes db.query.id,
+// Plan changes: the last hash per query — source (contract.SourceKey),
+// db.namespace (record, else resource) and statement id (contract.QueryID) —
+// is kept, under a 64-bit hash of the three, in an LRU of change_cache_size
+// entries. When it differs, a db.server.plan_change event is appended to
+// the same ResourceLogs (so it carries the source's resource and New Relic
+// attaches it to the same entity), in the scope contract.ScopeGateway, with
+// the record's query id attribute (postgresql.queryid, ...), db.namespace,
 // db.query.plan.previous_hash, db.query.plan.hash (the new one: same name
 // as on the plan record, so the two join), db.query.plan.previous_total_cost
 // and db.query.plan.total_cost. This is the only record the stage adds.

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 // Systems as they appear in the plans_parsed_total{system} label.
 const (
-	systemPostgreSQL = "postgresql"
-	systemMySQL      = "mysql" // MySQL 8 and MariaDB share one format family
+	systemPostgreSQL = contract.SystemPostgreSQL
+	systemMySQL      = contract.SystemMySQL // MySQL 8 and MariaDB share one format family
 )
 
 // limits bound the work spent on one plan.
@@ -88,50 +90,51 @@ func extract(data []byte, lim limits) (*summary, error) {
 	data = unwrap(data)
 	l := &lexer{data: data, maxDepth: lim.maxDepth}
 	s := &summary{}
+	var pg *pgWalker
+	var my *myWalker
 	var message []byte
-	switch l.peek() {
-	case '[':
-		pg := pgWalker{l: l, s: s}
-		l.array(pg.statement)
-		pg.finish()
-	case '{':
-		var pg *pgWalker
-		var my *myWalker
-		l.object(func(key []byte) {
-			switch string(key) {
-			case "Plan":
-				if pg == nil {
-					pg = &pgWalker{l: l, s: s}
-				}
-				pg.root()
-			case "query_block":
-				if my == nil {
-					my = &myWalker{l: l, s: s}
-				}
-				my.root()
-			case "message":
-				if l.peek() == '"' {
-					message = l.str()
-				} else {
-					l.skip()
-				}
-			default:
+	member := func(key []byte) {
+		switch string(key) {
+		case "Plan":
+			if pg == nil {
+				pg = &pgWalker{l: l, s: s}
+			}
+			pg.root()
+		case "query_block":
+			if my == nil {
+				my = &myWalker{l: l, s: s}
+			}
+			my.root()
+		case "message":
+			if l.peek() == '"' {
+				message = l.str()
+			} else {
 				l.skip()
 			}
-		})
-		switch {
-		case l.err != nil:
-		case pg != nil && my == nil:
-			pg.finish()
-		case my != nil && pg == nil:
-			my.finish()
-		case pg == nil && my == nil && message != nil && bytes.Contains(message, wrapperMarker):
-			return extract(message, lim) // jsonlog line: the plan is in the message
 		default:
-			return nil, errNotAPlan
+			l.skip() // PostgreSQL: Planning, Triggers, Execution Time, Query Text...
 		}
+	}
+	switch l.peek() {
+	case '[':
+		// PostgreSQL EXPLAIN prints an array of statements; New Relic's
+		// MySQL receiver wraps its plan object in one too.
+		l.array(func() { l.object(member) })
+	case '{':
+		l.object(member)
 	default:
 		return nil, errParse
+	}
+	switch {
+	case l.err != nil:
+	case pg != nil && my == nil:
+		pg.finish()
+	case my != nil && pg == nil:
+		my.finish()
+	case pg == nil && my == nil && message != nil && bytes.Contains(message, wrapperMarker):
+		return extract(message, lim) // jsonlog line: the plan is in the message
+	default:
+		return nil, errNotAPlan
 	}
 	if l.err != nil {
 		return nil, l.err

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 var testLimits = limits{maxBytes: 256 << 10, maxDepth: 100}
@@ -45,11 +47,11 @@ func TestPostgreSQLTestdata(t *testing.T) {
 	}
 	// What the captured plans are known to say, beyond the reference.
 	spill := annotate(t, string(readTestdata(t, "pg_analyze_buffers_spill.json"))).AsRaw()
-	if spill[attrHasSortSpill] != true || spill[attrTempBlocks].(int64) == 0 || spill[attrEstimateError] == nil {
+	if spill[contract.AttrPlanHasSortSpill] != true || spill[contract.AttrPlanTempBlocks].(int64) == 0 || spill[contract.AttrPlanEstimateError] == nil {
 		t.Errorf("spilled sort: %v", spill)
 	}
 	par := annotate(t, string(readTestdata(t, "pg_parallel.json"))).AsRaw()
-	if par[attrHasSeqScan] != true || !slices.Contains(strSlice(t, annotate(t, string(readTestdata(t, "pg_parallel.json"))), attrNodeTypes), "Gather") {
+	if par[contract.AttrPlanHasSeqScan] != true || !slices.Contains(strSlice(t, annotate(t, string(readTestdata(t, "pg_parallel.json"))), contract.AttrPlanNodeTypes), "Gather") {
 		t.Errorf("parallel plan: %v", par)
 	}
 }
@@ -80,24 +82,24 @@ func TestMySQLTestdata(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			a := annotate(t, string(readTestdata(t, tc.file)))
 			raw := a.AsRaw()
-			if raw[attrTotalCost] != tc.cost || raw[attrRows] != tc.rows || raw[attrNodeCount] != tc.nodes || raw[attrDepth] != tc.depth ||
-				raw[attrHasNestedLoop] != tc.nestedLop || raw[attrPlanSystemName] != systemMySQL {
+			if raw[contract.AttrPlanTotalCost] != tc.cost || raw[contract.AttrPlanRows] != tc.rows || raw[contract.AttrPlanNodeCount] != tc.nodes || raw[contract.AttrPlanDepth] != tc.depth ||
+				raw[contract.AttrPlanHasNestedLoop] != tc.nestedLop || raw[contract.AttrPlanSystem] != systemMySQL {
 				t.Errorf("got %v", raw)
 			}
-			if got := strSlice(t, a, attrNodeTypes); !slices.Equal(got, tc.types) {
+			if got := strSlice(t, a, contract.AttrPlanNodeTypes); !slices.Equal(got, tc.types) {
 				t.Errorf("node_types = %v, want %v", got, tc.types)
 			}
-			if got := strSlice(t, a, attrSeqScanRels); !slices.Equal(got, tc.seqScans) {
+			if got := strSlice(t, a, contract.AttrPlanSeqScanRels); !slices.Equal(got, tc.seqScans) {
 				t.Errorf("seq_scan_relations = %v, want %v", got, tc.seqScans)
 			}
-			if _, ok := a.Get(attrHasSortSpill); ok {
+			if _, ok := a.Get(contract.AttrPlanHasSortSpill); ok {
 				t.Error("has_sort_spill set, but MySQL-family plans do not report sort methods")
 			}
-			if _, ok := a.Get(attrActualTime); ok != tc.analyzed {
+			if _, ok := a.Get(contract.AttrPlanActualTime); ok != tc.analyzed {
 				t.Errorf("actual time present = %v, want %v", ok, tc.analyzed)
 			}
-			if tc.analyzed && raw[attrEstimateError] != tc.estimate {
-				t.Errorf("max_row_estimate_error = %v, want %v", raw[attrEstimateError], tc.estimate)
+			if tc.analyzed && raw[contract.AttrPlanEstimateError] != tc.estimate {
+				t.Errorf("max_row_estimate_error = %v, want %v", raw[contract.AttrPlanEstimateError], tc.estimate)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -49,7 +50,7 @@ func FuzzExtract(f *testing.F) {
 		}
 		a := pcommon.NewMap()
 		putSummary(a, s) // attribute writing must not panic either
-		for _, key := range []string{attrNodeTypes, attrSeqScanRels} {
+		for _, key := range []string{contract.AttrPlanNodeTypes, contract.AttrPlanSeqScanRels} {
 			v, _ := a.Get(key)
 			for _, e := range v.Slice().All() {
 				if !utf8.ValidString(e.Str()) {

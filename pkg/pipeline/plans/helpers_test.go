@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -60,19 +61,19 @@ type planRecord struct {
 func planBatch(db string, recs ...planRecord) pipeline.Batch {
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr("db.system.name", "postgresql")
-	rl.Resource().Attributes().PutStr("server.address", "db1.example")
-	rl.Resource().Attributes().PutInt("server.port", 5432)
-	rl.Resource().Attributes().PutStr("db.namespace", db)
+	rl.Resource().Attributes().PutStr(contract.AttrDBSystem, contract.SystemPostgreSQL)
+	rl.Resource().Attributes().PutStr(contract.AttrServerAddress, "db1.example")
+	rl.Resource().Attributes().PutInt(contract.AttrServerPort, 5432)
+	rl.Resource().Attributes().PutStr(contract.AttrNamespace, db)
 	lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
 	for _, r := range recs {
 		lr := lrs.AppendEmpty()
 		if r.event {
-			lr.SetEventName(eventPlan)
+			lr.SetEventName(contract.EventQueryPlan)
 		}
 		lr.Body().SetStr(r.body)
 		if r.queryID != "" {
-			lr.Attributes().PutStr(attrQueryID, r.queryID)
+			lr.Attributes().PutStr(contract.PGQueryID, r.queryID)
 		}
 	}
 	return pipeline.FromLogs(ld)
@@ -175,53 +176,53 @@ func pgReference(t testing.TB, data []byte) pgRef {
 // checkPG compares the extractor's attributes with the reference.
 func checkPG(t *testing.T, a pcommon.Map, ref pgRef) {
 	t.Helper()
-	if v, ok := a.Get(attrError); ok {
+	if v, ok := a.Get(contract.AttrPlanError); ok {
 		t.Fatalf("error %s", v.Str())
 	}
-	if got := a.AsRaw()[attrTotalCost]; got != ref.totalCost {
+	if got := a.AsRaw()[contract.AttrPlanTotalCost]; got != ref.totalCost {
 		t.Errorf("total_cost = %v, plan says %v", got, ref.totalCost)
 	}
-	if got := a.AsRaw()[attrRows]; got != int64(ref.rows) {
+	if got := a.AsRaw()[contract.AttrPlanRows]; got != int64(ref.rows) {
 		t.Errorf("rows = %v, plan says %v", got, ref.rows)
 	}
-	if got := a.AsRaw()[attrNodeCount]; got != int64(ref.nodes) {
+	if got := a.AsRaw()[contract.AttrPlanNodeCount]; got != int64(ref.nodes) {
 		t.Errorf("node_count = %v, plan has %d", got, ref.nodes)
 	}
-	if got := a.AsRaw()[attrDepth]; got != int64(ref.depth) {
+	if got := a.AsRaw()[contract.AttrPlanDepth]; got != int64(ref.depth) {
 		t.Errorf("depth = %v, plan has %d", got, ref.depth)
 	}
-	if got := strSlice(t, a, attrNodeTypes); !slices.Equal(got, ref.types) {
+	if got := strSlice(t, a, contract.AttrPlanNodeTypes); !slices.Equal(got, ref.types) {
 		t.Errorf("node_types = %v, plan has %v", got, ref.types)
 	}
-	if got := a.AsRaw()[attrHasSeqScan]; got != (len(ref.seqScans) > 0) {
+	if got := a.AsRaw()[contract.AttrPlanHasSeqScan]; got != (len(ref.seqScans) > 0) {
 		t.Errorf("has_seq_scan = %v, seq scans %v", got, ref.seqScans)
 	}
-	if got := strSlice(t, a, attrSeqScanRels); !slices.Equal(got, ref.seqScans) && len(got)+len(ref.seqScans) > 0 {
+	if got := strSlice(t, a, contract.AttrPlanSeqScanRels); !slices.Equal(got, ref.seqScans) && len(got)+len(ref.seqScans) > 0 {
 		t.Errorf("seq_scan_relations = %v, plan has %v", got, ref.seqScans)
 	}
-	if got := a.AsRaw()[attrHasNestedLoop]; got != ref.nestedLoop {
+	if got := a.AsRaw()[contract.AttrPlanHasNestedLoop]; got != ref.nestedLoop {
 		t.Errorf("has_nested_loop = %v, plan says %v", got, ref.nestedLoop)
 	}
-	_, hasActual := a.Get(attrActualTime)
+	_, hasActual := a.Get(contract.AttrPlanActualTime)
 	if hasActual != ref.analyzed {
 		t.Fatalf("actual time present = %v, plan analyzed = %v", hasActual, ref.analyzed)
 	}
 	if !ref.analyzed {
 		return
 	}
-	if got := a.AsRaw()[attrHasSortSpill]; got != ref.spill {
+	if got := a.AsRaw()[contract.AttrPlanHasSortSpill]; got != ref.spill {
 		t.Errorf("has_sort_spill = %v, plan says %v", got, ref.spill)
 	}
-	if got := a.AsRaw()[attrActualTime]; got != ref.actualTimeMs/1000 {
+	if got := a.AsRaw()[contract.AttrPlanActualTime]; got != ref.actualTimeMs/1000 {
 		t.Errorf("actual_total_time_s = %v, plan says %v ms", got, ref.actualTimeMs)
 	}
-	if got := a.AsRaw()[attrActualRows]; got != int64(ref.actualRows) {
+	if got := a.AsRaw()[contract.AttrPlanActualRows]; got != int64(ref.actualRows) {
 		t.Errorf("actual_rows = %v, plan says %v", got, ref.actualRows)
 	}
-	if _, ok := a.Get(attrSharedHit); ok {
+	if _, ok := a.Get(contract.AttrPlanSharedHit); ok {
 		raw := a.AsRaw()
-		if raw[attrSharedHit] != int64(ref.hit) || raw[attrSharedRead] != int64(ref.read) || raw[attrTempBlocks] != int64(ref.temps) {
-			t.Errorf("buffers = %v/%v/%v, plan says %v/%v/%v", raw[attrSharedHit], raw[attrSharedRead], raw[attrTempBlocks], ref.hit, ref.read, ref.temps)
+		if raw[contract.AttrPlanSharedHit] != int64(ref.hit) || raw[contract.AttrPlanSharedRead] != int64(ref.read) || raw[contract.AttrPlanTempBlocks] != int64(ref.temps) {
+			t.Errorf("buffers = %v/%v/%v, plan says %v/%v/%v", raw[contract.AttrPlanSharedHit], raw[contract.AttrPlanSharedRead], raw[contract.AttrPlanTempBlocks], ref.hit, ref.read, ref.temps)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/test/mariadbtest"
 )
 
@@ -54,17 +55,17 @@ func TestMariaDBPlans(t *testing.T) {
 			raw := explainMaria(t, db, tc.explain, tc.query)
 			ref := mariaReference(t, raw)
 			a := annotate(t, raw)
-			if v, ok := a.Get(attrError); ok {
+			if v, ok := a.Get(contract.AttrPlanError); ok {
 				t.Fatalf("error %s on\n%s", v.Str(), raw)
 			}
-			types := strSlice(t, a, attrNodeTypes)
+			types := strSlice(t, a, contract.AttrPlanNodeTypes)
 			for _, w := range append(tc.want, ref.tableTypes...) {
 				if !slices.Contains(types, w) {
 					t.Errorf("node_types %v lack %s\n%s", types, w, raw)
 				}
 			}
 			var scans []string
-			if v, ok := a.Get(attrSeqScanRels); ok {
+			if v, ok := a.Get(contract.AttrPlanSeqScanRels); ok {
 				for _, s := range v.Slice().All() {
 					scans = append(scans, s.Str())
 				}
@@ -75,17 +76,17 @@ func TestMariaDBPlans(t *testing.T) {
 			if tc.seqScans != nil && !slices.Equal(scans, tc.seqScans) {
 				t.Errorf("seq_scan_relations = %v, want %v", scans, tc.seqScans)
 			}
-			if n := a.AsRaw()[attrNodeCount].(int64); n < int64(ref.tables)+1 {
+			if n := a.AsRaw()[contract.AttrPlanNodeCount].(int64); n < int64(ref.tables)+1 {
 				t.Errorf("node_count %d < %d tables + query block", n, ref.tables)
 			}
-			if a.AsRaw()[attrPlanSystemName] != systemMySQL {
-				t.Errorf("system = %v", a.AsRaw()[attrPlanSystemName])
+			if a.AsRaw()[contract.AttrPlanSystem] != systemMySQL {
+				t.Errorf("system = %v", a.AsRaw()[contract.AttrPlanSystem])
 			}
-			if _, ok := a.Get(attrTotalCost); ok {
-				t.Errorf("MariaDB 10 plans carry no cost, yet total_cost = %v", a.AsRaw()[attrTotalCost])
+			if _, ok := a.Get(contract.AttrPlanTotalCost); ok {
+				t.Errorf("MariaDB 10 plans carry no cost, yet total_cost = %v", a.AsRaw()[contract.AttrPlanTotalCost])
 			}
 			if tc.explain != "" {
-				if _, ok := a.Get(attrEstimateError); !ok {
+				if _, ok := a.Get(contract.AttrPlanEstimateError); !ok {
 					t.Errorf("ANALYZE plan without max_row_estimate_error: %v", a.AsRaw())
 				}
 			}
@@ -116,11 +117,11 @@ func testMariaHashStability(t *testing.T, db *sql.DB) {
 		t.Fatal(err)
 	}
 	dropped := explainMaria(t, db, "", q)
-	rows := func(p string) any { return annotate(t, p).AsRaw()[attrRows] }
+	rows := func(p string) any { return annotate(t, p).AsRaw()[contract.AttrPlanRows] }
 	if rows(small) == rows(large) {
 		t.Fatalf("row estimates did not change with the data; the test proves nothing:\n%s\n%s", small, large)
 	}
-	hash := func(p string) any { return annotate(t, p).AsRaw()[attrHash] }
+	hash := func(p string) any { return annotate(t, p).AsRaw()[contract.AttrPlanHash] }
 	if hash(small) != hash(large) {
 		t.Errorf("hash changed with estimates only:\n%s\n%s", small, large)
 	}

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -53,16 +54,12 @@ func (e *Extractor) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch
 	if !e.cfg.Enabled {
 		return b, nil
 	}
-	rls := b.Logs.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		rl := rls.At(i)
-		res := rl.Resource().Attributes()
+	for _, rl := range b.Logs.ResourceLogs().All() {
 		var changes []change
-		sls := rl.ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				if c, ok := e.record(res, lrs.At(k)); ok {
+		src := source{res: rl.Resource()}
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				if c, ok := e.record(&src, lr); ok {
 					changes = append(changes, c)
 				}
 			}
@@ -70,15 +67,30 @@ func (e *Extractor) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch
 		if len(changes) > 0 {
 			now := time.Now()
 			appendChanges(rl, changes, now)
-			e.recent.add(databaseName(res), changes, now)
+			e.recent.add(changes, now)
 			e.m.changes.Add(float64(len(changes)))
 		}
 	}
 	return b, nil
 }
 
+// source is a resource's source key, computed once and only for a
+// resource that has a plan with a query id.
+type source struct {
+	res pcommon.Resource
+	key string
+	set bool
+}
+
+func (s *source) sourceKey() string {
+	if !s.set {
+		s.key, s.set = contract.SourceKey(s.res), true
+	}
+	return s.key
+}
+
 // record handles one log record and reports a plan change if it caused one.
-func (e *Extractor) record(res pcommon.Map, lr plog.LogRecord) (change, bool) {
+func (e *Extractor) record(src *source, lr plog.LogRecord) (change, bool) {
 	data, ok := e.planBytes(lr)
 	if !ok {
 		return change{}, false
@@ -94,18 +106,24 @@ func (e *Extractor) record(res pcommon.Map, lr plog.LogRecord) (change, bool) {
 		if errors.Is(err, errTooLarge) || errors.Is(err, errTooDeep) {
 			reason = reasonTooLarge
 		}
-		attrs.PutStr(attrError, reason)
+		attrs.PutStr(contract.AttrPlanError, reason)
 		e.m.errors[reason].Inc()
 		return change{}, false
 	}
 	e.m.parsed[s.system].Inc()
 	hash := putSummary(attrs, s)
-	qid, ok := attrs.Get(attrQueryID)
-	if !ok || qid.AsString() == "" {
+	q := query{}
+	if q.id, q.idAttr = contract.QueryIDAttr(attrs); q.id == "" {
 		return change{}, false
 	}
+	q.source = src.sourceKey()
+	if ns, ok := attrs.Get(contract.AttrNamespace); ok {
+		q.namespace = ns.AsString()
+	} else if ns, ok := src.res.Attributes().Get(contract.AttrNamespace); ok {
+		q.namespace = ns.AsString()
+	}
 	now := lastPlan{hash: hash, cost: s.totalCost, hasCost: s.hasTotalCost}
-	old, changed := e.tracker.observe(databaseKey(res, qid.AsString()), now)
+	old, changed := e.tracker.observe(q.key(), now)
 	if !changed {
 		return change{}, false
 	}
@@ -116,25 +134,29 @@ func (e *Extractor) record(res pcommon.Map, lr plog.LogRecord) (change, bool) {
 	if ts == 0 {
 		ts = pcommon.NewTimestampFromTime(time.Now())
 	}
-	return change{queryID: qid.AsString(), old: old, new: now, timestamp: ts}, true
+	return change{q: q, old: old, new: now, timestamp: ts}, true
 }
 
-// planBytes returns the plan text of a record, or false when the record is
-// neither a declared plan event nor a body that looks like a plan. A nil
-// slice with true means a string plan over max_plan_bytes.
+// planBytes returns the plan text of a record, or false when the record
+// carries no plan: none in the receivers' plan attribute (contract.Plan,
+// on any event, as New Relic's receivers put it on top_query events too),
+// none in the configured body_attribute, and a body that is neither
+// declared a plan (a db.server.query_plan event) nor looks like one. A nil
+// slice with true means a plan over max_plan_bytes or max_depth.
 func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
+	if plan, _, ok := contract.Plan(lr.Attributes()); ok {
+		if len(plan) > e.lim.maxBytes {
+			return nil, true
+		}
+		return []byte(plan), true
+	}
 	v := lr.Body()
 	if e.cfg.BodyAttribute != "" {
 		if a, ok := lr.Attributes().Get(e.cfg.BodyAttribute); ok {
 			v = a
 		}
 	}
-	declared := lr.EventName() == eventPlan
-	if !declared {
-		if n, ok := lr.Attributes().Get(attrEventName); ok && n.Str() == eventPlan {
-			declared = true
-		}
-	}
+	declared := contract.EventName(lr) == contract.EventQueryPlan
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		// Test before copying: most logs are not plans, and an oversized
@@ -154,9 +176,14 @@ func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
 		return raw, declared || looksLikePlan(string(raw))
 	case pcommon.ValueTypeMap, pcommon.ValueTypeSlice:
 		// A structured body only counts when declared: re-encoding every
-		// structured log to find out would be too costly.
+		// structured log to find out would be too costly. Encoding
+		// recurses once per level, so the depth is checked first, without
+		// recursion: a sender can nest a body a million levels deep.
 		if !declared {
 			return nil, false
+		}
+		if deeperThan(v, e.lim.maxDepth) {
+			return nil, true
 		}
 		raw, err := json.Marshal(v.AsRaw())
 		if err != nil {
@@ -166,6 +193,39 @@ func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
 	default:
 		return []byte{}, declared
 	}
+}
+
+// deeperThan reports whether maps and slices nest in v more than limit
+// levels deep (v itself is level 1), walking with an explicit stack.
+func deeperThan(v pcommon.Value, limit int) bool {
+	type level struct {
+		v     pcommon.Value
+		depth int
+	}
+	stack := []level{{v, 1}}
+	for len(stack) > 0 {
+		top := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if top.depth > limit {
+			return true
+		}
+		push := func(c pcommon.Value) {
+			if t := c.Type(); t == pcommon.ValueTypeMap || t == pcommon.ValueTypeSlice {
+				stack = append(stack, level{c, top.depth + 1})
+			}
+		}
+		switch top.v.Type() {
+		case pcommon.ValueTypeMap:
+			for _, c := range top.v.Map().All() {
+				push(c)
+			}
+		case pcommon.ValueTypeSlice:
+			for _, c := range top.v.Slice().All() {
+				push(c)
+			}
+		}
+	}
+	return false
 }
 
 // looksLikePlan is the cheap test for logs that are not declared plan

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -34,7 +35,7 @@ func changeEvents(b pipeline.Batch) []plog.LogRecord {
 	for _, rl := range b.Logs.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				if lr.EventName() == eventPlanChange {
+				if lr.EventName() == contract.EventPlanChange {
 					evs = append(evs, lr)
 				}
 			}
@@ -71,13 +72,13 @@ func TestPlanChangeDetection(t *testing.T) {
 		t.Fatalf("%d events, want 1", len(evs))
 	}
 	rl := b.Logs.ResourceLogs().At(0)
-	if ns, _ := rl.Resource().Attributes().Get("db.namespace"); ns.Str() != "shop" || rl.ScopeLogs().At(1).Scope().Name() != scopeName {
+	if ns, _ := rl.Resource().Attributes().Get(contract.AttrNamespace); ns.Str() != "shop" || rl.ScopeLogs().At(1).Scope().Name() != contract.ScopeGateway {
 		t.Fatalf("event not in the shop resource's own scope")
 	}
-	newHash, _ := rl.ScopeLogs().At(0).LogRecords().At(0).Attributes().Get(attrHash)
+	newHash, _ := rl.ScopeLogs().At(0).LogRecords().At(0).Attributes().Get(contract.AttrPlanHash)
 	a := evs[0].Attributes().AsRaw()
-	if a[attrQueryID] != "q1" || a[attrHash] != newHash.Str() || a[attrPreviousHash] == newHash.Str() || a[attrPreviousHash] == "" ||
-		a[attrPreviousCost] != 99.5 || a[attrTotalCost] != 1183.86 || a[attrEventName] != eventPlanChange {
+	if a[contract.PGQueryID] != "q1" || a[contract.AttrPlanHash] != newHash.Str() || a[contract.AttrPlanPreviousHash] == newHash.Str() || a[contract.AttrPlanPreviousHash] == "" ||
+		a[contract.AttrPlanPreviousCost] != 99.5 || a[contract.AttrPlanTotalCost] != 1183.86 || a[contract.AttrEventName] != contract.EventPlanChange {
 		t.Fatalf("event attributes %v", a)
 	}
 	if got := testutil.ToFloat64(e.m.changes); got != 1 {
@@ -123,11 +124,11 @@ func TestRecordsPassThrough(t *testing.T) {
 			if lr.Body().Str() != tc.rec.body {
 				t.Fatal("body changed")
 			}
-			got, _ := lr.Attributes().Get(attrError)
+			got, _ := lr.Attributes().Get(contract.AttrPlanError)
 			if got.Str() != tc.wantErr {
 				t.Errorf("error = %q, want %q", got.Str(), tc.wantErr)
 			}
-			if _, ok := lr.Attributes().Get(attrHash); ok != tc.parsed {
+			if _, ok := lr.Attributes().Get(contract.AttrPlanHash); ok != tc.parsed {
 				t.Errorf("hash present = %v, want %v", ok, tc.parsed)
 			}
 		})
@@ -139,16 +140,16 @@ func TestEventNameAttributeAndBodyAttribute(t *testing.T) {
 	e := newTestExtractor(t, func(c *Config) { c.BodyAttribute = "db.query.plan.json" })
 	b := planBatch("app", planRecord{body: "plan captured"}, planRecord{body: "not json"}, planRecord{body: plan})
 	recs := b.Logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	recs.At(0).Attributes().PutStr("db.query.plan.json", plan) // plan in the attribute
-	recs.At(1).Attributes().PutStr(attrEventName, eventPlan)   // declared by attribute
+	recs.At(0).Attributes().PutStr("db.query.plan.json", plan)                      // plan in the attribute
+	recs.At(1).Attributes().PutStr(contract.AttrEventName, contract.EventQueryPlan) // declared by attribute
 	b = process(t, e, b)
-	if _, ok := recs.At(0).Attributes().Get(attrHash); !ok {
+	if _, ok := recs.At(0).Attributes().Get(contract.AttrPlanHash); !ok {
 		t.Error("plan in body_attribute not parsed")
 	}
-	if v, _ := recs.At(1).Attributes().Get(attrError); v.Str() != reasonParse {
+	if v, _ := recs.At(1).Attributes().Get(contract.AttrPlanError); v.Str() != reasonParse {
 		t.Error("event declared by event.name attribute not treated as a plan")
 	}
-	if _, ok := recs.At(2).Attributes().Get(attrHash); !ok {
+	if _, ok := recs.At(2).Attributes().Get(contract.AttrPlanHash); !ok {
 		t.Error("record without the attribute not read from its body")
 	}
 }
@@ -159,10 +160,10 @@ func TestBytesBody(t *testing.T) {
 	recs.At(0).Body().SetEmptyBytes().FromRaw(readTestdata(t, "pg_seqscan.json"))
 	recs.At(1).Body().SetEmptyBytes()
 	process(t, newTestExtractor(t, nil), b)
-	if _, ok := recs.At(0).Attributes().Get(attrHash); !ok {
+	if _, ok := recs.At(0).Attributes().Get(contract.AttrPlanHash); !ok {
 		t.Error("bytes body not parsed")
 	}
-	if v, _ := recs.At(1).Attributes().Get(attrError); v.Str() != reasonParse {
+	if v, _ := recs.At(1).Attributes().Get(contract.AttrPlanError); v.Str() != reasonParse {
 		t.Errorf("empty bytes body: error %q, want parse", v.Str())
 	}
 }
@@ -178,8 +179,8 @@ func TestStructuredBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	process(t, newTestExtractor(t, nil), b)
-	want := annotate(t, string(readTestdata(t, "pg_hashjoin.json"))).AsRaw()[attrHash]
-	if got, _ := lr.Attributes().Get(attrHash); got.Str() != want {
+	want := annotate(t, string(readTestdata(t, "pg_hashjoin.json"))).AsRaw()[contract.AttrPlanHash]
+	if got, _ := lr.Attributes().Get(contract.AttrPlanHash); got.Str() != want {
 		t.Errorf("structured body hash %q, text body hash %v", got.Str(), want)
 	}
 }
@@ -231,7 +232,7 @@ dbintel_plans_parsed_total{system="postgresql"} 1
 func TestRecentChangesAreBoundedNewestFirst(t *testing.T) {
 	var r recent
 	for i := range recentLimit + 7 {
-		r.add("db", []change{{queryID: strconv.Itoa(i)}}, time.Unix(int64(i), 0))
+		r.add([]change{{q: query{source: "db", id: strconv.Itoa(i)}}}, time.Unix(int64(i), 0))
 	}
 	e := &Extractor{}
 	e.recent.list = r.list

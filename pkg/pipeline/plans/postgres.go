@@ -37,17 +37,6 @@ type pgWalker struct {
 	roots    int      // how many statement plans were read
 }
 
-// statement reads one element of EXPLAIN's top-level array.
-func (w *pgWalker) statement() {
-	w.l.object(func(key []byte) {
-		if string(key) == "Plan" {
-			w.root()
-			return
-		}
-		w.l.skip() // Planning, Planning Time, Triggers, Execution Time, Query Text
-	})
-}
-
 // root reads a top-level plan node; its totals are the query's totals.
 func (w *pgWalker) root() {
 	n := w.node(1)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dbintel/dbintel/test/pgtest"
@@ -100,7 +101,7 @@ func TestPostgreSQLPlans(t *testing.T) {
 			}
 			a := annotate(t, string(raw))
 			checkPG(t, a, ref)
-			if tc.spill && a.AsRaw()[attrTempBlocks].(int64) == 0 {
+			if tc.spill && a.AsRaw()[contract.AttrPlanTempBlocks].(int64) == 0 {
 				t.Errorf("spilled sort with temp_blocks 0")
 			}
 			if tc.save != "" {
@@ -138,7 +139,7 @@ func testPGHashStability(t *testing.T, srv *pgtest.Server, c *pgx.Conn) {
 	}
 	rl := b.Logs.ResourceLogs().At(0)
 	recs := rl.ScopeLogs().At(0).LogRecords()
-	h := func(i int) string { v, _ := recs.At(i).Attributes().Get(attrHash); return v.Str() }
+	h := func(i int) string { v, _ := recs.At(i).Attributes().Get(contract.AttrPlanHash); return v.Str() }
 	if h(0) == "" || h(0) != h(1) {
 		t.Fatalf("hash changed with costs only: %q vs %q\n%s\n%s", h(0), h(1), small, large)
 	}
@@ -150,8 +151,8 @@ func testPGHashStability(t *testing.T, srv *pgtest.Server, c *pgx.Conn) {
 	}
 	ev := rl.ScopeLogs().At(1).LogRecords().At(0)
 	a := ev.Attributes().AsRaw()
-	if ev.EventName() != eventPlanChange || a[attrPreviousHash] != h(1) || a[attrHash] != h(2) || a[attrQueryID] != "q1" ||
-		a[attrPreviousCost] != pgReference(t, large).totalCost || a[attrTotalCost] != pgReference(t, dropped).totalCost {
+	if ev.EventName() != contract.EventPlanChange || a[contract.AttrPlanPreviousHash] != h(1) || a[contract.AttrPlanHash] != h(2) || a[contract.PGQueryID] != "q1" ||
+		a[contract.AttrPlanPreviousCost] != pgReference(t, large).totalCost || a[contract.AttrPlanTotalCost] != pgReference(t, dropped).totalCost {
 		t.Fatalf("plan_change event = %s %v", ev.EventName(), a)
 	}
 }
@@ -193,8 +194,8 @@ func testAutoExplain(t *testing.T, srv *pgtest.Server, c *pgx.Conn) {
 	csvRec := findCSVRecord(t, filepath.Join(srv.LogDir(), "postgresql.csv"), "GROUP BY c.region")
 	stderrEntry := findStderrEntry(t, filepath.Join(srv.LogDir(), "postgresql.log"), "GROUP BY c.region")
 	for name, body := range map[string]string{"message": entry.Message, "bare": plan, "csvlog": csvRec, "stderr": stderrEntry} {
-		if got := annotate(t, body).AsRaw()[attrHash]; got != whole.AsRaw()[attrHash] {
-			t.Errorf("%s: hash %v, jsonlog line hash %v\n%s", name, got, whole.AsRaw()[attrHash], body)
+		if got := annotate(t, body).AsRaw()[contract.AttrPlanHash]; got != whole.AsRaw()[contract.AttrPlanHash] {
+			t.Errorf("%s: hash %v, jsonlog line hash %v\n%s", name, got, whole.AsRaw()[contract.AttrPlanHash], body)
 		}
 	}
 	saveTestdata(t, "pg_auto_explain.jsonlog", line)

@@ -3,6 +3,8 @@ package plans
 import (
 	"sync"
 	"time"
+
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 // recentLimit bounds the plan changes kept for the status page.
@@ -22,11 +24,17 @@ type recent struct {
 	list []RecentChange
 }
 
-func (r *recent) add(database string, cs []change, at time.Time) {
+// add keeps cs. Database and query id come from input, so they are
+// bounded (contract.BoundLabel) before the status page shows them.
+func (r *recent) add(cs []change, at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range cs {
-		r.list = append(r.list, RecentChange{At: at, Database: database, QueryID: c.queryID,
+		db := c.q.source
+		if c.q.namespace != "" {
+			db += "/" + c.q.namespace
+		}
+		r.list = append(r.list, RecentChange{At: at, Database: contract.BoundLabel(db), QueryID: contract.BoundLabel(c.q.id),
 			OldHash: c.old.hash, NewHash: c.new.hash, OldCost: c.old.cost, NewCost: c.new.cost})
 	}
 	if over := len(r.list) - recentLimit; over > 0 {
