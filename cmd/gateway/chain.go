@@ -60,5 +60,5 @@ func buildChain(cfg PipelineConfig, next pipeline.Consumer, reg prometheus.Regis
 		pipeline.NamedStage{Name: "verify", Stage: verifier},
 		pipeline.NamedStage{Name: "cardinality", Stage: cards},
 	)
-	return &generation{chain: chain, breaker: breaker, plans: extractor}, nil
+	return &generation{chain: chain, breaker: breaker, plans: extractor, limiter: limiter}, nil
 }

@@ -94,7 +94,7 @@ func serve(ctx context.Context, configPath string, cfg Config, log *slog.Logger,
 		return errors.Join(err, batcher.Shutdown(context.Background()), fwd.Shutdown(context.Background()))
 	}
 	gatherer := prometheus.Gatherers{reg, chain}
-	receiver, err := otlpserver.New(cfg.Receiver, chain, reg, log.With("component", "receiver"))
+	receiver, err := otlpserver.New(cfg.Receiver, chain, reg, log.With("component", "receiver"), otlpserver.WithAdmission(chain.Admit))
 	if err != nil {
 		return errors.Join(err, fwd.Shutdown(context.Background()))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/dbintel/dbintel/internal/status"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbbreaker"
+	"github.com/dbintel/dbintel/pkg/pipeline/memlimit"
 	"github.com/dbintel/dbintel/pkg/pipeline/plans"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -38,6 +39,7 @@ type generation struct {
 	chain   *pipeline.Chain
 	breaker *dbbreaker.Breaker
 	plans   *plans.Extractor
+	limiter *memlimit.Limiter
 	reg     *prometheus.Registry
 	cfg     Config
 }
@@ -68,6 +70,17 @@ func (lc *liveChain) build(cfg Config) (*generation, error) {
 func (lc *liveChain) Consume(ctx context.Context, b pipeline.Batch) error {
 	return lc.cur.Load().chain.Consume(ctx, b)
 }
+
+// Admit asks the current memory limiter whether a request body may be read,
+// so a heap above the soft limit refuses before decoding, not after.
+func (lc *liveChain) Admit() error {
+	_, err := lc.cur.Load().limiter.Process(context.Background(), admissionProbe)
+	return err
+}
+
+// admissionProbe is the empty batch Admit shows the limiter, which looks
+// only at the heap.
+var admissionProbe = pipeline.NewBatch()
 
 // StageNames lists the current stages in order.
 func (lc *liveChain) StageNames() []string { return lc.cur.Load().chain.StageNames() }
