@@ -14,9 +14,10 @@ func (v *Verifier) attrs(m pcommon.Map, limit int, d dbms) bool {
 		v.trim(m, limit)
 	}
 	drop, longKeys := false, false
+	_, serverLog := m.Get("error_severity") // a PostgreSQL jsonlog/csvlog record
 	m.Range(func(k string, val pcommon.Value) bool {
 		longKeys = longKeys || len(k) > v.q.MaxNameLen
-		drop = v.value(k, val, d)
+		drop = v.value(k, val, d, serverLog && logSQLKeys[k])
 		return !drop
 	})
 	if !drop && longKeys {
@@ -25,7 +26,12 @@ func (v *Verifier) attrs(m pcommon.Map, limit int, d dbms) bool {
 	return drop
 }
 
-func (v *Verifier) value(k string, val pcommon.Value, d dbms) bool {
+// logSQLKeys hold statements in a PostgreSQL jsonlog ("statement") or
+// csvlog ("query") record, as log shippers name the fields.
+var logSQLKeys = map[string]bool{"statement": true, "query": true, "internal_query": true}
+
+// value verifies one value; sql says it is an SQL text whatever its key.
+func (v *Verifier) value(k string, val pcommon.Value, d dbms, sql bool) bool {
 	switch val.Type() {
 	case pcommon.ValueTypeStr:
 		s := val.Str()
@@ -37,7 +43,7 @@ func (v *Verifier) value(k string, val pcommon.Value, d dbms) bool {
 			return false
 		}
 		_, isSQL := v.sqlKeys[k]
-		out, changed, drop := v.cleanString(s, k, isSQL, v.q.MaxValueLen, d)
+		out, changed, drop := v.cleanString(s, k, isSQL || sql, v.q.MaxValueLen, d)
 		if drop {
 			return true
 		}
@@ -54,7 +60,7 @@ func (v *Verifier) value(k string, val pcommon.Value, d dbms) bool {
 			sl.RemoveIf(func(pcommon.Value) bool { i++; return i > v.q.MaxArrayLen })
 		}
 		for i := 0; i < sl.Len(); i++ {
-			if v.value(k, sl.At(i), d) {
+			if v.value(k, sl.At(i), d, sql) {
 				return true
 			}
 		}

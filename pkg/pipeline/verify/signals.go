@@ -211,7 +211,7 @@ func (v *Verifier) logRecord(lr plog.LogRecord, res pcommon.Map, w window) bool 
 		}
 		return v.attrs(body.Map(), 0, d)
 	case pcommon.ValueTypeSlice:
-		return v.value("", body, d)
+		return v.value("", body, d, false)
 	}
 	return false
 }
@@ -263,7 +263,7 @@ func (v *Verifier) span(sp ptrace.Span, res pcommon.Map, w window) bool {
 // str verifies a plain string field (a name or message) through its getter
 // and setter.
 func (v *Verifier) str(get func() string, set func(string)) bool {
-	out, changed, drop := v.redact(get(), "")
+	out, changed, drop := v.cleanString(get(), "", false, 0, "")
 	if changed {
 		set(out)
 	}

@@ -156,8 +156,13 @@ func (v *Verifier) cleanString(s, key string, isSQL bool, limit int, d dbms) (ou
 				break
 			}
 		}
-	} else if out, _, drop = v.redact(out, key); drop {
-		return s, false, true
+	} else {
+		if logShaped(out, key) {
+			out = maskLogText(out, d)
+		}
+		if out, _, drop = v.redact(out, key); drop {
+			return s, false, true
+		}
 	}
 	if limit > 0 && len(out) > limit {
 		v.m.fix(fixValueTooLong)
