@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/internal/grpczstd"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -33,6 +34,9 @@ func newGRPCClient(cfg Config, tlsCfg *tls.Config) (*grpcClient, error) {
 	if tlsCfg != nil {
 		creds = credentials.NewTLS(tlsCfg)
 	}
+	if cfg.Compression == "zstd" {
+		grpczstd.Register() // before the connection: gRPC has only a global registry
+	}
 	conn, err := grpc.NewClient(cfg.Endpoint, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return nil, fmt.Errorf("forward: grpc client for %s: %v", config.RedactURL(cfg.Endpoint), config.RedactURL(err.Error()))
@@ -47,8 +51,11 @@ func newGRPCClient(cfg Config, tlsCfg *tls.Config) (*grpcClient, error) {
 	for k, v := range cfg.Headers {
 		c.md.Set(k, v.Value())
 	}
-	if cfg.Compression == "gzip" {
+	switch cfg.Compression {
+	case "gzip":
 		c.opts = append(c.opts, grpc.UseCompressor(gzip.Name))
+	case "zstd":
+		c.opts = append(c.opts, grpc.UseCompressor(grpczstd.Name))
 	}
 	return c, nil
 }

@@ -25,7 +25,8 @@ type Config struct {
 	// Headers go on every request (gRPC metadata or HTTP headers), typically
 	// api-key: ${env:NEW_RELIC_LICENSE_KEY}.
 	Headers map[string]config.Secret `yaml:"headers"`
-	// Compression is gzip, zstd (http only) or none.
+	// Compression is gzip, zstd or none (New Relic takes zstd on both
+	// transports).
 	Compression string `yaml:"compression"`
 	// Timeout bounds one attempt, not the whole retry.
 	Timeout time.Duration `yaml:"timeout"`
@@ -144,11 +145,7 @@ func (c Config) Validate() error {
 		}
 	}
 	switch c.Compression {
-	case "gzip", "none":
-	case "zstd":
-		if c.Protocol == "grpc" && c.Sink.File == "" {
-			p.Add("compression", "zstd is supported with protocol http only; use gzip for grpc")
-		}
+	case "gzip", "zstd", "none":
 	default:
 		p.Add("compression", "must be gzip, zstd or none, got %q", c.Compression)
 	}
