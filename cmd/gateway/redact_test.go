@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbintel/dbintel/internal/config"
 )
 
 const urlPassword = "Pw0rdInTheURL"
@@ -114,5 +116,32 @@ func checkRedacted(t *testing.T, out string, want int) {
 	}
 	if got := strings.Count(out, "[REDACTED]@127.0.0.1"); got < want {
 		t.Errorf("%d redacted endpoints shown, want %d:\n%s", got, want, out)
+	}
+}
+
+// TestSecretNotEchoedByTypeErrors is the reported case: an inbound API key
+// written as a scalar where the gateway expects a list.
+func TestSecretNotEchoedByTypeErrors(t *testing.T) {
+	const key = "nrak-SECRETLICENSEVALUE"
+	for _, yml := range []string{
+		"receiver:\n  auth:\n    api_keys: ${env:KEY}\n",
+		"receiver:\n  auth:\n    bearer_tokens: {a: \"${env:KEY}\"}\n",
+		"forward:\n  headers: ${env:KEY}\n",
+		"forward:\n  timeout: ${env:KEY}\n",
+		"pipeline:\n  verify:\n    pii:\n      hash_key: [\"${env:KEY}\"]\n",
+	} {
+		cfg := defaultConfig()
+		err := config.Parse([]byte(yml), env(map[string]string{"KEY": key}), &cfg)
+		if err == nil {
+			t.Fatalf("%q: want an error", yml)
+		}
+		for i := 0; i+5 <= len(key); i++ {
+			if strings.Contains(err.Error(), key[i:i+5]) {
+				t.Fatalf("%q: error shows %q of the key: %v", yml, key[i:i+5], err)
+			}
+		}
+		if !strings.Contains(err.Error(), "line ") {
+			t.Errorf("%q: error does not name the line: %v", yml, err)
+		}
 	}
 }
