@@ -30,6 +30,8 @@ const (
 	AttrMySQLEndpoint = "mysql.instance.endpoint"
 	// AttrNamespace is the database name (OTel semantic conventions).
 	AttrNamespace = "db.namespace"
+	// AttrCollection is the table name (OTel semantic conventions).
+	AttrCollection = "db.collection.name"
 	// AttrEventName carries the event name for SDKs older than the
 	// LogRecord EventName field.
 	AttrEventName = "event.name"

@@ -1,5 +1,16 @@
 package contract
 
+// Resource attributes of per-database, per-table and per-index PostgreSQL
+// metrics, the Collector receivers' resource layout that New Relic's entity
+// dashboard facets on. The points also carry db.namespace (the database,
+// or "database|schema" for tables and indexes) and db.collection.name,
+// which its quickstart dashboard facets on.
+const (
+	PGResDatabase = "postgresql.database.name"
+	PGResTable    = "postgresql.table.name" // schema.table
+	PGResIndex    = "postgresql.index.name" // also a point attribute of index metrics
+)
+
 // Attributes of PostgreSQL query-level events, as nrpostgresqlreceiver sends
 // them (metadata.yaml events; testdata/scraper/top-query and query-sample
 // expected outputs). Times are in milliseconds, as pg_stat_statements and

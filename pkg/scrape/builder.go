@@ -41,7 +41,9 @@ type MetricsBuilder struct {
 	scope  string
 	sm     pmetric.ScopeMetrics
 	byName map[string]pmetric.NumberDataPointSlice
-	subs   map[string]*MetricsBuilder // by resource attributes; nil in a sub-builder
+	subs   map[string]*MetricsBuilder // by resource attributes (root builder only)
+	root   *MetricsBuilder            // nil in the root builder
+	key    string                     // this sub-builder's resource attributes, joined
 }
 
 // NewMetricsBuilder starts a metrics payload for target under the scope
@@ -67,20 +69,25 @@ func (b *MetricsBuilder) newResource(attrs []string) pmetric.ScopeMetrics {
 // For returns the builder of the sub-resource that adds attrs (key, value
 // pairs) to the target's resource attributes: the Collector receivers' layout
 // for per-database, per-table and per-index metrics
-// (postgresql.database.name, postgresql.table.name, ...).
+// (postgresql.database.name, postgresql.table.name, ...). Resources do not
+// nest: For on a sub-builder is For on its root.
 func (b *MetricsBuilder) For(attrs ...string) *MetricsBuilder {
-	if b.subs == nil { // a sub-builder: resources do not nest
-		return b
+	if b.root != nil {
+		return b.root.For(attrs...)
 	}
 	key := strings.Join(attrs, "\x00")
 	if s, ok := b.subs[key]; ok {
 		return s
 	}
-	s := &MetricsBuilder{md: b.md, target: b.target, scope: b.scope, byName: map[string]pmetric.NumberDataPointSlice{}}
+	s := &MetricsBuilder{md: b.md, target: b.target, scope: b.scope, root: b, key: key, byName: map[string]pmetric.NumberDataPointSlice{}}
 	s.sm = b.newResource(attrs)
 	b.subs[key] = s
 	return s
 }
+
+// ResourceKey identifies the builder's sub-resource ("" for the target's
+// own), for keying series state.
+func (b *MetricsBuilder) ResourceKey() string { return b.key }
 
 func (b *MetricsBuilder) points(d MetricDef) pmetric.NumberDataPointSlice {
 	if dps, ok := b.byName[d.Name]; ok {

@@ -1,12 +1,16 @@
 package mysql
 
 import (
+	"encoding/json"
+	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
@@ -77,82 +81,116 @@ func blockingChains(sample []session) [][]chainNode {
 	return chains
 }
 
-// blockingEvent writes one db.server.blocking event for a chain: the body
-// lists every session root first (whom it waits on, its lock, its
-// obfuscated statement); attributes summarise it for filtering.
+// blockingEvent writes one db.server.blocking event (dbintel's own: New
+// Relic has no blocking-chain event) for a chain: the body lists every
+// session root first (whom it waits on, its lock, its obfuscated
+// statement); attributes summarise it for filtering.
 func (s *samples) blockingEvent(lb *scrape.LogsBuilder, chain []chainNode, now time.Time) {
 	root := chain[0].s
-	lr := lb.Event(root.db, "db.server.blocking", now)
+	lr := lb.Event(root.db, contract.EventBlocking, now)
 	a := lr.Attributes()
-	a.PutInt("mysql.blocking.root_thread_id", root.id)
-	a.PutInt("mysql.blocking.waiter_count", int64(len(chain)-1))
-	ids := a.PutEmptySlice("mysql.blocking.chain")
+	a.PutInt(contract.MySQLBlockingRoot, root.id)
+	a.PutInt(contract.AttrBlockingWaiters, int64(len(chain)-1))
+	ids := a.PutEmptySlice(contract.AttrBlockingChain)
 	var maxWait float64
 	for _, n := range chain {
 		ids.AppendEmpty().SetInt(n.s.id)
 		maxWait = max(maxWait, n.s.lockWaitS)
 	}
-	a.PutDouble("mysql.blocking.max_wait_duration", maxWait)
+	a.PutDouble(contract.AttrBlockingMaxWait, maxWait)
 	if len(chain) > 1 { // the lock the first waiter wants
 		w := chain[1].s
-		a.PutStr("mysql.blocking.lock.mode", w.lockMode)
-		a.PutStr("mysql.blocking.lock.type", w.lockType)
-		a.PutStr("mysql.blocking.lock.relation", w.lockRelation)
+		a.PutStr(contract.MySQLBlockingLockMode, w.lockMode)
+		a.PutStr(contract.MySQLBlockingLockType, w.lockType)
+		a.PutStr(contract.MySQLBlockingLockRel, w.lockRelation)
 	}
-	body := lr.Body().SetEmptyMap().PutEmptySlice("sessions")
+	body := lr.Body().SetEmptyMap().PutEmptySlice(contract.MySQLBlockingSessions)
 	for _, n := range chain {
 		m := body.AppendEmpty().SetEmptyMap()
-		m.PutInt("depth", int64(n.depth))
+		m.PutInt(contract.MySQLBlockingDepth, int64(n.depth))
 		s.sessionAttrs(m, n.s)
 	}
 }
 
-// sessionAttrs writes the attributes of one session; names mirror the
-// PostgreSQL collector's with the mysql. prefix (thread id for pid).
+// sessionAttrs writes the attributes of one session with nrmysqlreceiver's
+// names (db.server.query_sample), plus dbintel's lock details when it waits
+// on a lock.
 func (s *samples) sessionAttrs(a pcommon.Map, x session) {
-	a.PutInt("mysql.thread_id", x.id)
-	a.PutStr("mysql.command", x.command)
-	a.PutStr("mysql.state", x.state)
-	a.PutStr("mysql.wait_event_type", x.waitType)
-	a.PutStr("mysql.wait_event", x.waitEvent)
-	if x.user != "" {
-		a.PutStr("user.name", x.user)
+	a.PutInt(contract.MySQLSessionID, x.id)
+	if x.threadID > 0 {
+		a.PutInt(contract.MySQLThreadID, x.threadID)
 	}
-	if addr := clientAddress(x.host); addr != "" {
-		a.PutStr("client.address", addr)
+	a.PutStr(contract.MySQLCommand, x.command)
+	a.PutStr(contract.MySQLState, x.state)
+	waitType, eventType, event := x.waitAttrs()
+	a.PutStr(contract.MySQLSessionStatus, x.status())
+	a.PutStr(contract.MySQLWaitType, waitType)
+	a.PutStr(contract.MySQLWaitEventType, eventType)
+	a.PutStr(contract.MySQLWaitEvent, event)
+	if x.user != "" {
+		a.PutStr(contract.AttrUserName, x.user)
+	}
+	if addr, port := clientAddress(x.host); addr != "" {
+		a.PutStr(contract.MySQLClientAddress, addr)
+		a.PutStr(contract.AttrPeerAddress, addr)
+		if port > 0 {
+			a.PutInt(contract.MySQLClientPort, port)
+			a.PutInt(contract.AttrPeerPort, port)
+		}
 	}
 	if x.text != "" {
-		text, op := s.obfuscate(x.text)
-		a.PutStr("db.query.text", text)
+		text, op, hash := s.obfuscate(x.text)
+		a.PutStr(contract.AttrQueryText, text)
+		a.PutStr(contract.AttrQueryTextHash, hash)
 		if op != "" {
-			a.PutStr("db.operation.name", op)
+			a.PutStr(contract.AttrOperationName, op)
 		}
 	}
 	if x.digest != "" {
-		a.PutStr("db.query.id", x.digest)
+		a.PutStr(contract.MySQLCurrentDigest, x.digest)
 	}
+	a.PutInt(contract.MySQLEventID, x.eventID)
+	a.PutInt(contract.MySQLStatementStart, x.timerStart)
 	if !x.idle() {
-		a.PutDouble("db.query.duration", x.elapsedS)
+		a.PutDouble(contract.MySQLStatementTimerWait, x.elapsedS)
 	}
+	a.PutDouble(contract.MySQLWaitTimerWait, x.waitS)
+	a.PutInt(contract.MySQLBlockerCount, int64(len(x.blockedBy)))
 	if len(x.blockedBy) > 0 {
-		ids := a.PutEmptySlice("mysql.blocking.thread_ids")
-		for _, b := range x.blockedBy {
-			ids.AppendEmpty().SetInt(b)
-		}
-		a.PutStr("mysql.blocking.lock.mode", x.lockMode)
-		a.PutStr("mysql.blocking.lock.type", x.lockType)
-		a.PutStr("mysql.blocking.lock.relation", x.lockRelation)
-		a.PutDouble("mysql.blocking.wait_duration", x.lockWaitS)
+		a.PutStr(contract.MySQLBlockers, s.blockersJSON(x.blockedBy))
+		a.PutStr(contract.MySQLBlockingLockMode, x.lockMode)
+		a.PutStr(contract.MySQLBlockingLockType, x.lockType)
+		a.PutStr(contract.MySQLBlockingLockRel, x.lockRelation)
+		a.PutDouble(contract.MySQLBlockingWait, x.lockWaitS)
 	}
 }
 
-// clientAddress drops the port from a processlist host ("10.0.0.5:51512"):
-// it changes with every connection and says nothing about the client.
-func clientAddress(host string) string {
-	if i := strings.LastIndexByte(host, ':'); i > 0 && !strings.Contains(host[i+1:], "]") {
-		if h := strings.Trim(host[:i], "[]"); h != "" {
-			return h
-		}
+// blocker is one element of mysql.blocking.blockers, as the receiver
+// writes it.
+type blocker struct {
+	ThreadID  int64 `json:"thread_id"`
+	SessionID int64 `json:"session_id"`
+}
+
+// blockersJSON is the receiver's mysql.blocking.blockers: a JSON array of
+// the sessions a session waits on (thread id 0 when the blocker was not in
+// the sample).
+func (s *samples) blockersJSON(ids []int64) string {
+	out := make([]blocker, len(ids))
+	for i, id := range ids {
+		out[i] = blocker{ThreadID: s.threadIDs[id], SessionID: id}
 	}
-	return host
+	b, _ := json.Marshal(out) // ints only: cannot fail
+	return string(b)
+}
+
+// clientAddress splits a processlist host ("10.0.0.5:51512",
+// "[::1]:40000", "localhost") into the client's address and port (0 when
+// there is none, as for a Unix socket).
+func clientAddress(host string) (string, int64) {
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		port, _ := strconv.ParseInt(p, 10, 64)
+		return h, port
+	}
+	return strings.Trim(host, "[]"), 0
 }

@@ -1,15 +1,22 @@
 package mysql
 
-import "github.com/dbintel/dbintel/pkg/scrape"
+import (
+	"github.com/dbintel/dbintel/pkg/contract"
+	"github.com/dbintel/dbintel/pkg/scrape"
+)
 
-// scopeName is the instrumentation scope of everything this package emits.
-const scopeName = "github.com/dbintel/dbintel/pkg/scrape/mysql"
+// scopeName is the instrumentation scope of everything this package emits:
+// New Relic's receiver, which every widget of its MySQL views filters on
+// (the target marks the scope as dbintel's).
+const scopeName = contract.ScopeMySQL
 
-// Metric definitions. Names, units and attributes follow the OpenTelemetry
-// Collector's mysqlreceiver (metadata.yaml) so its dashboards work; its
-// cumulative monotonic sums go out as delta sums here. The few extras it
-// lacks (replica thread state, per-schema query totals, sessions) use the
-// same style.
+// Metric definitions. Names, units, attributes and temporality follow New
+// Relic's nrmysqlreceiver (metadata.yaml, a superset of the Collector's
+// mysqlreceiver) so New Relic's dashboards work: its monotonic sums are
+// Counters (cumulative by default, scrape.Config.Temporality), its
+// non-monotonic ones UpDownSums carrying the server's value. The few extras
+// it lacks (replica thread state, sessions) use the same style and the
+// mysql. prefix, which New Relic's entity rule keys metrics on.
 func md(name, unit, desc string, kind scrape.Kind) scrape.MetricDef {
 	return scrape.MetricDef{Name: name, Unit: unit, Description: desc, Kind: kind}
 }
@@ -17,44 +24,48 @@ func md(name, unit, desc string, kind scrape.Kind) scrape.MetricDef {
 var (
 	mBufPoolPages     = md("mysql.buffer_pool.pages", "1", "The number of pages in the InnoDB buffer pool.", scrape.UpDownSum)
 	mBufPoolDataPages = md("mysql.buffer_pool.data_pages", "1", "The number of data pages in the InnoDB buffer pool.", scrape.UpDownSum)
-	mBufPoolFlushes   = md("mysql.buffer_pool.page_flushes", "1", "The number of requests to flush pages from the InnoDB buffer pool.", scrape.DeltaSum)
-	mBufPoolOps       = md("mysql.buffer_pool.operations", "1", "The number of operations on the InnoDB buffer pool.", scrape.DeltaSum)
+	mBufPoolFlushes   = md("mysql.buffer_pool.page_flushes", "1", "The number of requests to flush pages from the InnoDB buffer pool.", scrape.Counter)
+	mBufPoolOps       = md("mysql.buffer_pool.operations", "1", "The number of operations on the InnoDB buffer pool.", scrape.Counter)
 	mBufPoolLimit     = md("mysql.buffer_pool.limit", "By", "The configured size of the InnoDB buffer pool.", scrape.UpDownSum)
 	mBufPoolUsage     = md("mysql.buffer_pool.usage", "By", "The number of bytes in the InnoDB buffer pool.", scrape.UpDownSum)
-	mPrepared         = md("mysql.prepared_statements", "1", "The number of times each type of prepared statement command has been issued.", scrape.DeltaSum)
-	mCommands         = md("mysql.commands", "1", "The number of times each type of command has been executed.", scrape.DeltaSum)
-	mHandlers         = md("mysql.handlers", "1", "The number of requests to various MySQL handlers.", scrape.DeltaSum)
-	mDoubleWrites     = md("mysql.double_writes", "1", "The number of writes to the InnoDB doublewrite buffer.", scrape.DeltaSum)
-	mLogOps           = md("mysql.log_operations", "1", "The number of InnoDB log operations.", scrape.DeltaSum)
-	mOperations       = md("mysql.operations", "1", "The number of InnoDB operations.", scrape.DeltaSum)
-	mPageOps          = md("mysql.page_operations", "1", "The number of InnoDB page operations.", scrape.DeltaSum)
-	mRowLocks         = md("mysql.row_locks", "1", "The number of InnoDB row locks.", scrape.DeltaSum)
-	mRowOps           = md("mysql.row_operations", "1", "The number of InnoDB row operations.", scrape.DeltaSum)
-	mLocks            = md("mysql.locks", "1", "The number of MySQL locks.", scrape.DeltaSum)
-	mSorts            = md("mysql.sorts", "1", "The number of MySQL sorts.", scrape.DeltaSum)
+	mPrepared         = md("mysql.prepared_statements", "1", "The number of times each type of prepared statement command has been issued.", scrape.Counter)
+	mCommands         = md("mysql.commands", "1", "The number of times each type of command has been executed.", scrape.Counter)
+	mHandlers         = md("mysql.handlers", "1", "The number of requests to various MySQL handlers.", scrape.Counter)
+	mDoubleWrites     = md("mysql.double_writes", "1", "The number of writes to the InnoDB doublewrite buffer.", scrape.Counter)
+	mLogOps           = md("mysql.log_operations", "1", "The number of InnoDB log operations.", scrape.Counter)
+	mOperations       = md("mysql.operations", "1", "The number of InnoDB operations.", scrape.Counter)
+	mPageOps          = md("mysql.page_operations", "1", "The number of InnoDB page operations.", scrape.Counter)
+	mRowLocks         = md("mysql.row_locks", "1", "The number of InnoDB row locks.", scrape.Counter)
+	mRowOps           = md("mysql.row_operations", "1", "The number of InnoDB row operations.", scrape.Counter)
+	mLocks            = md("mysql.locks", "1", "The number of MySQL locks.", scrape.Counter)
+	mSorts            = md("mysql.sorts", "1", "The number of MySQL sorts.", scrape.Counter)
 	mThreads          = md("mysql.threads", "1", "The state of MySQL threads.", scrape.UpDownSum)
-	mNetIO            = md("mysql.client.network.io", "By", "The number of transmitted bytes between server and clients.", scrape.DeltaSum)
-	mOpened           = md("mysql.opened_resources", "1", "The number of opened resources.", scrape.DeltaSum)
-	mUptime           = md("mysql.uptime", "s", "The number of seconds that the server has been up.", scrape.DeltaSum)
-	mConnCount        = md("mysql.connection.count", "1", "The number of connection attempts (successful or not) to the MySQL server.", scrape.DeltaSum)
-	mConnErrors       = md("mysql.connection.errors", "1", "Errors that occur during the client connection process.", scrape.DeltaSum)
-	mJoins            = md("mysql.joins", "1", "The number of joins that perform table scans.", scrape.DeltaSum)
-	mTmpResources     = md("mysql.tmp_resources", "1", "The number of created temporary resources.", scrape.DeltaSum)
-	mTableOpenCache   = md("mysql.table_open_cache", "1", "The number of hits, misses or overflows for open tables cache lookups.", scrape.DeltaSum)
-	mQueryCount       = md("mysql.query.count", "1", "The number of statements executed by the server.", scrape.DeltaSum)
-	mQueryClientCount = md("mysql.query.client.count", "1", "The number of statements executed by the server. This includes only statements sent to the server by clients.", scrape.DeltaSum)
-	mQuerySlowCount   = md("mysql.query.slow.count", "1", "The number of slow queries.", scrape.DeltaSum)
+	mNetIO            = md("mysql.client.network.io", "By", "The number of transmitted bytes between server and clients.", scrape.Counter)
+	mOpened           = md("mysql.opened_resources", "1", "The number of opened resources.", scrape.Counter)
+	mUptime           = md("mysql.uptime", "s", "The number of seconds that the server has been up.", scrape.Counter)
+	mConnCount        = md("mysql.connection.count", "1", "The number of connection attempts (successful or not) to the MySQL server.", scrape.Counter)
+	mConnErrors       = md("mysql.connection.errors", "1", "Errors that occur during the client connection process.", scrape.Counter)
+	mJoins            = md("mysql.joins", "1", "The number of joins that perform table scans.", scrape.Counter)
+	mTmpResources     = md("mysql.tmp_resources", "1", "The number of created temporary resources.", scrape.Counter)
+	mTableOpenCache   = md("mysql.table_open_cache", "1", "The number of hits, misses or overflows for open tables cache lookups.", scrape.Counter)
+	mQueryCount       = md("mysql.query.count", "1", "The number of statements executed by the server.", scrape.Counter)
+	mQueryClientCount = md("mysql.query.client.count", "1", "The number of statements executed by the server. This includes only statements sent to the server by clients.", scrape.Counter)
+	mQuerySlowCount   = md("mysql.query.slow.count", "1", "The number of slow queries.", scrape.Counter)
 	mReplicaBehind    = md("mysql.replica.time_behind_source", "s", "This field is an indication of how “late” the replica is.", scrape.UpDownSum)
 	mReplicaSQLDelay  = md("mysql.replica.sql_delay", "s", "The number of seconds that the replica must lag the source.", scrape.UpDownSum)
 	mReplicaIORun     = md("mysql.replica.io_thread.running", "1", "1 if the replica I/O thread is running, else 0.", scrape.Gauge)
 	mReplicaSQLRun    = md("mysql.replica.sql_thread.running", "1", "1 if the replica SQL thread is running, else 0.", scrape.Gauge)
-	mTableIOCount     = md("mysql.table.io.wait.count", "1", "The total count of I/O wait events for a table.", scrape.DeltaSum)
-	mTableIOTime      = md("mysql.table.io.wait.time", "ns", "The total time of I/O wait events for a table.", scrape.DeltaSum)
-	mIndexIOCount     = md("mysql.index.io.wait.count", "1", "The total count of I/O wait events for an index.", scrape.DeltaSum)
-	mIndexIOTime      = md("mysql.index.io.wait.time", "ns", "The total time of I/O wait events for an index.", scrape.DeltaSum)
+	mTableIOCount     = md("mysql.table.io.wait.count", "1", "The total count of I/O wait events for a table.", scrape.Counter)
+	mTableIOTime      = md("mysql.table.io.wait.time", "ns", "The total time of I/O wait events for a table.", scrape.Counter)
+	mIndexIOCount     = md("mysql.index.io.wait.count", "1", "The total count of I/O wait events for an index.", scrape.Counter)
+	mIndexIOTime      = md("mysql.index.io.wait.time", "ns", "The total time of I/O wait events for an index.", scrape.Counter)
+	mMaxUsedConn      = md("mysql.max_used_connections", "1", "Maximum number of connections used simultaneously since the server started.", scrape.UpDownSum)
+	mPageSize         = md("mysql.page_size", "By", "InnoDB page size.", scrape.UpDownSum)
+	mXConnections     = md("mysql.mysqlx_connections", "1", "The number of mysqlx connections.", scrape.Counter)
+	mXWorkerThreads   = md("mysql.mysqlx_worker_threads", "1", "The number of worker threads available.", scrape.UpDownSum)
 )
 
-// statusCounter maps one SHOW GLOBAL STATUS counter to a delta metric
+// statusCounter maps one SHOW GLOBAL STATUS counter to a Counter metric
 // point with one attribute (key "" = none).
 type statusCounter struct {
 	variable string
@@ -76,7 +87,8 @@ var statusCounters = func() []statusCounter {
 		"Innodb_buffer_pool_reads", "reads", "Innodb_buffer_pool_wait_free", "wait_free", "Innodb_buffer_pool_write_requests", "write_requests")
 	add(mPrepared, "command", "Com_stmt_execute", "execute", "Com_stmt_close", "close", "Com_stmt_fetch", "fetch",
 		"Com_stmt_prepare", "prepare", "Com_stmt_reset", "reset", "Com_stmt_send_long_data", "send_long_data")
-	add(mCommands, "command", "Com_delete", "delete", "Com_insert", "insert", "Com_select", "select", "Com_update", "update")
+	add(mCommands, "command", "Com_delete", "delete", "Com_delete_multi", "delete_multi", "Com_insert", "insert",
+		"Com_select", "select", "Com_update", "update", "Com_update_multi", "update_multi")
 	add(mHandlers, "kind", "Handler_commit", "commit", "Handler_delete", "delete", "Handler_discover", "discover",
 		"Handler_external_lock", "external_lock", "Handler_mrr_init", "mrr_init", "Handler_prepare", "prepare",
 		"Handler_read_first", "read_first", "Handler_read_key", "read_key", "Handler_read_last", "read_last",
@@ -84,7 +96,8 @@ var statusCounters = func() []statusCounter {
 		"Handler_read_rnd_next", "read_rnd_next", "Handler_rollback", "rollback", "Handler_savepoint", "savepoint",
 		"Handler_savepoint_rollback", "savepoint_rollback", "Handler_update", "update", "Handler_write", "write")
 	add(mDoubleWrites, "kind", "Innodb_dblwr_pages_written", "pages_written", "Innodb_dblwr_writes", "writes")
-	add(mLogOps, "operation", "Innodb_log_waits", "waits", "Innodb_log_write_requests", "write_requests", "Innodb_log_writes", "writes")
+	add(mLogOps, "operation", "Innodb_log_waits", "waits", "Innodb_log_write_requests", "write_requests", "Innodb_log_writes", "writes",
+		"Innodb_os_log_fsyncs", "fsyncs") // fsyncs: MySQL and MariaDB before 10.8
 	add(mOperations, "operation", "Innodb_data_fsyncs", "fsyncs", "Innodb_data_reads", "reads", "Innodb_data_writes", "writes")
 	add(mPageOps, "operation", "Innodb_pages_created", "created", "Innodb_pages_read", "read", "Innodb_pages_written", "written")
 	add(mRowLocks, "kind", "Innodb_row_lock_waits", "waits", "Innodb_row_lock_time", "time")
@@ -106,6 +119,9 @@ var statusCounters = func() []statusCounter {
 	add(mQueryCount, "", "Queries", "")
 	add(mQueryClientCount, "", "Questions", "")
 	add(mQuerySlowCount, "", "Slow_queries", "")
+	// X Plugin (MySQL as a document store); MariaDB has none.
+	add(mXConnections, "status", "Mysqlx_connections_accepted", "accepted", "Mysqlx_connections_closed", "closed",
+		"Mysqlx_connections_rejected", "rejected")
 	return out
 }()
 
@@ -120,10 +136,15 @@ var statusGauges = []statusGauge{
 	{"Innodb_buffer_pool_pages_data", mBufPoolPages, "kind", "data"},
 	{"Innodb_buffer_pool_pages_free", mBufPoolPages, "kind", "free"},
 	{"Innodb_buffer_pool_pages_misc", mBufPoolPages, "kind", "misc"},
+	{"Innodb_buffer_pool_pages_total", mBufPoolPages, "kind", "total"},
 	{"Innodb_buffer_pool_pages_dirty", mBufPoolDataPages, "status", "dirty"},
 	{"Innodb_buffer_pool_bytes_dirty", mBufPoolUsage, "status", "dirty"},
 	{"Threads_cached", mThreads, "kind", "cached"},
 	{"Threads_connected", mThreads, "kind", "connected"},
 	{"Threads_created", mThreads, "kind", "created"},
 	{"Threads_running", mThreads, "kind", "running"},
+	{"Max_used_connections", mMaxUsedConn, "", ""},
+	{"Innodb_page_size", mPageSize, "", ""},
+	{"Mysqlx_worker_threads", mXWorkerThreads, "kind", "available"},
+	{"Mysqlx_worker_threads_active", mXWorkerThreads, "kind", "active"},
 }

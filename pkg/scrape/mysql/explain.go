@@ -10,7 +10,9 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/scrape"
+	"github.com/dbintel/dbintel/pkg/scrape/sqlhash"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
@@ -227,18 +229,29 @@ func (e *explainer) explain(ctx context.Context, conn *sql.Conn, info serverInfo
 	return []byte(plan), nil
 }
 
-// planEvent writes one db.server.query_plan event; the body is the masked
-// plan JSON.
+// planEvent writes one db.server.query_plan event as nrmysqlreceiver does:
+// the masked plan JSON in mysql.query_plan (the body stays empty: New Relic
+// would explode a JSON body into attributes), mysql.query_plan.hash the
+// statement's digest, the source the event the plan was explained for.
 func planEvent(lb *scrape.LogsBuilder, p planResult, now time.Time) {
-	lr := lb.Event(p.s.db, "db.server.query_plan", now)
+	lr := lb.Event(p.s.db, contract.EventQueryPlan, now)
 	a := lr.Attributes()
+	a.PutStr(contract.MySQLQueryPlan, string(p.plan))
+	a.PutStr(contract.MySQLQueryPlanHash, p.planHash())
+	a.PutStr(contract.MySQLQueryPlanSource, contract.MySQLPlanSourceSample)
 	if p.queryID != "" {
-		a.PutStr("db.query.id", p.queryID)
+		a.PutStr(contract.MySQLCurrentDigest, p.queryID)
 	}
-	a.PutStr("db.query.text", p.text)
-	a.PutStr("db.operation.name", p.op)
-	a.PutStr("db.query.plan.source", "explain")
-	a.PutInt("mysql.thread_id", p.s.id)
-	a.PutDouble("db.query.duration", p.s.elapsedS)
-	lr.Body().SetStr(string(p.plan))
+	a.PutStr(contract.AttrQueryText, p.text)
+	a.PutStr(contract.AttrQueryTextHash, sqlhash.Hash(p.s.text))
+	a.PutStr(contract.AttrOperationName, p.op)
+}
+
+// planHash is the receiver's mysql.query_plan.hash: the digest, or without
+// one (performance_schema off) the statement's normalized hash.
+func (p planResult) planHash() string {
+	if p.queryID != "" {
+		return p.queryID
+	}
+	return sqlhash.Hash(p.s.text)
 }

@@ -123,10 +123,17 @@ func startServerTB(t testing.TB, opts ...mariadbtest.Option) (*mariadbtest.Serve
 // collectorNamed builds the collectors for cfg and returns the named one.
 func collectorNamed(t *testing.T, cfg Config, name string) scrape.Collector {
 	t.Helper()
+	return collectorWith(t, cfg, "", name)
+}
+
+// collectorWith is collectorNamed with a counter temporality ("" = default).
+func collectorWith(t *testing.T, cfg Config, temporality scrape.Temporality, name string) scrape.Collector {
+	t.Helper()
 	target, err := NewTarget(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	target.Temporality = temporality
 	cols, closeFn, err := NewCollectors(cfg, target, nil, nil)
 	if err != nil {
 		t.Fatal(err)

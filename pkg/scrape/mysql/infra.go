@@ -31,11 +31,14 @@ type infraCollector struct {
 	m        *selfMetrics
 
 	warnedReplica bool
+	tablesAt      time.Time // last information_schema.TABLES read
 }
 
 func (c *infraCollector) Name() string            { return "mysql.metrics" }
 func (c *infraCollector) Interval() time.Duration { return c.interval }
-func (c *infraCollector) NeedsBaseline() bool     { return true }
+
+// NeedsBaseline: only delta counters need a first sample to subtract from.
+func (c *infraCollector) NeedsBaseline() bool { return c.target.Temporality == scrape.Delta }
 
 func (c *infraCollector) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
 	var mb *scrape.MetricsBuilder
@@ -68,6 +71,19 @@ func (c *infraCollector) Collect(ctx context.Context, now time.Time) (pipeline.B
 				return err
 			}
 			emitIOWaits(mb, c.deltas, rows, now)
+			locks, err := readTableLockWaits(ctx, conn)
+			if err != nil {
+				return err
+			}
+			emitTableLockWaits(mb, locks, now)
+		}
+		if now.Sub(c.tablesAt) >= tableStatsEvery {
+			tables, err := readTableStats(ctx, conn)
+			if err != nil {
+				return err
+			}
+			c.tablesAt = now
+			emitTableStats(mb, tables, now)
 		}
 		return nil
 	})
@@ -99,17 +115,18 @@ func showGlobalStatus(ctx context.Context, conn *sql.Conn) (map[string]string, e
 	return out, nil
 }
 
-// emitStatus maps SHOW GLOBAL STATUS to metrics; counters become deltas, so
-// the first call only records baselines. Variables the server does not
-// have (MariaDB lacks some of MySQL's and vice versa) are left out.
+// emitStatus maps SHOW GLOBAL STATUS to metrics; counters go through d
+// (cumulative values, or deltas whose first call only records baselines).
+// Variables the server does not have (MariaDB lacks some of MySQL's and
+// vice versa) are left out.
 func emitStatus(mb *scrape.MetricsBuilder, d *scrape.Deltas, status map[string]string, poolSize int64, now time.Time) {
 	for _, sc := range statusCounters {
 		v, ok := statusInt(status, sc.variable)
 		if !ok {
 			continue
 		}
-		if delta, start, ok := d.Observe(sc.variable, float64(v), now); ok {
-			mb.Int(sc.metric, start, now, int64(delta), attrs(sc.key, sc.val)...)
+		if val, start, ok := d.Observe(sc.variable, float64(v), now); ok {
+			mb.Int(sc.metric, start, now, int64(val), attrs(sc.key, sc.val)...)
 		}
 	}
 	for _, g := range statusGauges {

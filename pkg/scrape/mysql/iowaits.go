@@ -56,8 +56,9 @@ func readIOWaits(ctx context.Context, conn *sql.Conn) ([]ioWaitRow, error) {
 	return out, nil
 }
 
-// emitIOWaits emits the deltas of the I/O wait counters; the receiver's
-// unit for the times is ns, performance_schema's is ps.
+// emitIOWaits emits the I/O wait counters through d (cumulative or
+// deltas); the receiver's unit for the times is ns, performance_schema's
+// is ps.
 func emitIOWaits(mb *scrape.MetricsBuilder, d *scrape.Deltas, rows []ioWaitRow, now time.Time) {
 	for _, r := range rows {
 		cm, tm := mTableIOCount, mTableIOTime
@@ -70,11 +71,11 @@ func emitIOWaits(mb *scrape.MetricsBuilder, d *scrape.Deltas, rows []ioWaitRow, 
 				a = append(a, "index", r.index)
 			}
 			key := r.schema + "\x00" + r.table + "\x00" + r.index + "\x00" + op
-			if delta, start, ok := d.Observe("c\x00"+key, float64(r.counts[i]), now); ok {
-				mb.Int(cm, start, now, int64(delta), a...)
+			if v, start, ok := d.Observe("c\x00"+key, float64(r.counts[i]), now); ok {
+				mb.Int(cm, start, now, int64(v), a...)
 			}
-			if delta, start, ok := d.Observe("t\x00"+key, float64(r.timesPS[i]), now); ok {
-				mb.Int(tm, start, now, int64(delta/1000), a...)
+			if v, start, ok := d.Observe("t\x00"+key, float64(r.timesPS[i]), now); ok {
+				mb.Int(tm, start, now, int64(v/1000), a...)
 			}
 		}
 	}

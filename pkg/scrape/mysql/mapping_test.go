@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
@@ -51,6 +52,7 @@ func TestMySQL8LockWaitsMapping(t *testing.T) {
 	var doc struct {
 		Sessions []struct {
 			ID                                                 int64
+			ThreadID                                           int64 `json:"thread_id"`
 			User, Host, DB, Command, State, Text, Digest, Wait string
 		}
 		LockWaits []struct {
@@ -64,7 +66,8 @@ func TestMySQL8LockWaitsMapping(t *testing.T) {
 	}
 	var sample []session
 	for _, s := range doc.Sessions {
-		x := session{id: s.ID, user: s.User, host: s.Host, db: s.DB, command: s.Command, state: s.State, text: s.Text, digest: s.Digest, elapsedS: 1.5}
+		x := session{id: s.ID, threadID: s.ThreadID, user: s.User, host: s.Host, db: s.DB, command: s.Command, state: s.State, text: s.Text, digest: s.Digest, elapsedS: 1.5}
+		x.waitName = s.Wait
 		x.waitType, x.waitEvent = splitWait(s.Wait)
 		sample = append(sample, x)
 	}
@@ -82,37 +85,57 @@ func TestMySQL8LockWaitsMapping(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	s.add(sample, now)
 	b := s.emit(withSystem(s.target, serverInfo{version: 80036}), nil, now)
-	bl := events(b.Logs, "db.server.blocking")
+	bl := events(b.Logs, contract.EventBlocking)
 	if len(bl) != 1 {
 		t.Fatalf("blocking events = %d", len(bl))
 	}
 	e := bl[0]
-	if got := attr(e, "mysql.blocking.chain").Slice().AsRaw(); len(got) != 3 || got[0] != int64(21) || got[1] != int64(22) || got[2] != int64(23) {
+	if got := attr(e, contract.AttrBlockingChain).Slice().AsRaw(); len(got) != 3 || got[0] != int64(21) || got[1] != int64(22) || got[2] != int64(23) {
 		t.Errorf("chain = %v, want [21 22 23]", got)
 	}
-	if attr(e, "mysql.blocking.lock.relation").Str() != "test.acct (PRIMARY)" || attr(e, "mysql.blocking.lock.mode").Str() != "X,REC_NOT_GAP" {
+	if attr(e, contract.MySQLBlockingLockRel).Str() != "test.acct (PRIMARY)" || attr(e, contract.MySQLBlockingLockMode).Str() != "X,REC_NOT_GAP" {
 		t.Errorf("lock attrs: %v", e.Attributes().AsRaw())
 	}
-	if attr(e, "mysql.blocking.max_wait_duration").Double() != 1.5 || attr(e, "db.namespace").Str() != "test" {
+	if attr(e, contract.AttrBlockingMaxWait).Double() != 1.5 || attr(e, contract.AttrNamespace).Str() != "test" {
 		t.Errorf("wait/namespace: %v", e.Attributes().AsRaw())
 	}
-	samples := events(b.Logs, "db.server.query_sample")
+	samples := events(b.Logs, contract.EventQuerySample)
 	if len(samples) != 2 {
 		t.Fatalf("samples = %d, want 2 (the idle holder is no sample)", len(samples))
 	}
 	for _, lr := range samples {
-		txt := attr(lr, "db.query.text").Str()
+		txt := attr(lr, contract.AttrQueryText).Str()
 		if strings.Contains(txt, "carol") || !strings.Contains(txt, "?") {
 			t.Errorf("text not obfuscated: %q", txt)
 		}
-		if attr(lr, "client.address").Str() == "" || strings.Contains(attr(lr, "client.address").Str(), ":") {
-			t.Errorf("client.address must drop the port: %q", attr(lr, "client.address").Str())
+		if a := attr(lr, contract.MySQLClientAddress).Str(); a == "" || strings.Contains(a, ":") || attr(lr, contract.MySQLClientPort).Int() < 40000 {
+			t.Errorf("client.address %q and client.port %d must be split", a, attr(lr, contract.MySQLClientPort).Int())
 		}
-		if attr(lr, "db.query.duration").Double() != 1.5 || attr(lr, "db.query.id").Str() == "" {
+		if attr(lr, contract.MySQLStatementTimerWait).Double() != 1.5 || attr(lr, contract.MySQLCurrentDigest).Str() == "" {
 			t.Errorf("sample attrs: %v", lr.Attributes().AsRaw())
 		}
+		if attr(lr, contract.MySQLSessionStatus).Str() != contract.MySQLStatusWaiting || attr(lr, contract.MySQLWaitEventType).Str() != "lock" {
+			t.Errorf("a lock waiter must be waiting on lock: %v", lr.Attributes().AsRaw())
+		}
 	}
-	if v, _ := b.Logs.ResourceLogs().At(0).Resource().Attributes().Get("db.system.name"); v.Str() != "mysql" {
+	// 23 waits on the holder 21 and on 22 queued before it: the
+	// receiver's blockers JSON names both with their thread ids.
+	for _, lr := range samples {
+		if attr(lr, contract.MySQLSessionID).Int() != 23 {
+			continue
+		}
+		if n := attr(lr, contract.MySQLBlockerCount).Int(); n != 2 {
+			t.Errorf("blocker.count = %d, want 2", n)
+		}
+		want := `[{"thread_id":61,"session_id":21},{"thread_id":62,"session_id":22}]`
+		if got := attr(lr, contract.MySQLBlockers).Str(); got != want {
+			t.Errorf("blockers = %s, want %s", got, want)
+		}
+		if attr(lr, contract.MySQLThreadID).Int() != 63 {
+			t.Errorf("thread id = %d, want 63", attr(lr, contract.MySQLThreadID).Int())
+		}
+	}
+	if v, _ := b.Logs.ResourceLogs().At(0).Resource().Attributes().Get(contract.AttrDBSystem); v.Str() != contract.SystemMySQL {
 		t.Errorf("db.system.name = %q", v.Str())
 	}
 	// One sample: every session counted once, as a gauge.
@@ -152,12 +175,13 @@ func TestExplainable(t *testing.T) {
 }
 
 func TestEmitStatusMapping(t *testing.T) {
-	d := scrape.NewDeltas(100)
+	d := scrape.NewCounters(100, scrape.Delta, time.Time{})
 	t0 := time.Unix(1_700_000_000, 0)
+	delta := scrape.Target{Temporality: scrape.Delta}
 	status := map[string]string{"Com_select": "10", "Handler_write": "5", "Threads_running": "3",
 		"Innodb_buffer_pool_pages_data": "100", "Innodb_buffer_pool_pages_dirty": "10",
 		"Innodb_buffer_pool_bytes_data": "1600", "Innodb_buffer_pool_bytes_dirty": "160", "Uptime": "100"}
-	mb := scrape.NewMetricsBuilder(scrape.Target{}, scopeName)
+	mb := scrape.NewMetricsBuilder(delta, scopeName)
 	emitStatus(mb, d, status, 1<<20, t0)
 	md := mb.Metrics()
 	if len(points(md, "mysql.commands")) != 0 {
@@ -170,7 +194,7 @@ func TestEmitStatusMapping(t *testing.T) {
 		t.Errorf("clean bytes = %v", p)
 	}
 	status["Com_select"], status["Uptime"] = "25", "5" // Uptime went down: restarted
-	mb = scrape.NewMetricsBuilder(scrape.Target{}, scopeName)
+	mb = scrape.NewMetricsBuilder(delta, scopeName)
 	emitStatus(mb, d, status, 1<<20, t0.Add(10*time.Second))
 	md = mb.Metrics()
 	p := points(md, "mysql.commands", "command", "select")
@@ -270,8 +294,8 @@ func TestSessionsAveraged(t *testing.T) {
 	if p := points(b.Metrics, "mysql.sessions", "command", "Sleep"); len(p) != 1 || p[0].value() != 1.0/3 {
 		t.Errorf("idle average = %v, want 1/3", p)
 	}
-	ev := events(b.Logs, "db.server.query_sample")
-	if len(ev) != 1 || attr(ev[0], "mysql.sample_count").Int() != 2 || attr(ev[0], "db.query.duration").Double() != 4 {
+	ev := events(b.Logs, contract.EventQuerySample)
+	if len(ev) != 1 || attr(ev[0], contract.AttrSampleCount).Int() != 2 || attr(ev[0], contract.MySQLStatementTimerWait).Double() != 4 {
 		t.Fatalf("samples = %d, want one with sample_count 2 and the latest duration", len(ev))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -70,7 +71,8 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	}
 	m := newSelfMetrics(reg)
 	cols := []scrape.Collector{
-		&infraCollector{target: target, conn: conn, interval: cfg.CollectionInterval, deltas: scrape.NewDeltas(maxInfraSeries), log: logger, m: m},
+		&infraCollector{target: target, conn: conn, interval: cfg.CollectionInterval,
+			deltas: scrape.NewCounters(maxInfraSeries, target.Temporality, time.Now()), log: logger, m: m},
 	}
 	if cfg.QueryStats.Enabled {
 		cols = append(cols, newQueryStats(target, conn, cfg.QueryStats, logger, m))

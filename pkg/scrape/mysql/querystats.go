@@ -7,23 +7,33 @@ import (
 	"log/slog"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
+	"github.com/dbintel/dbintel/pkg/scrape/sqlhash"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
-// Per-schema totals of the digest table.
+// Per-digest metrics of nrmysqlreceiver (New Relic's "Statement Digests"
+// dashboard page reads them with latest() - earliest()): the digest table's
+// cumulative counters of the digests active in the interval, as
+// non-monotonic sums.
 var (
-	mQueryExecTime = md("mysql.query.execution.time", "s", "Execution time of the statements in events_statements_summary_by_digest, per schema.", scrape.DeltaSum)
-	mQueryCalls    = md("mysql.query.calls", "{call}", "Calls of the statements in events_statements_summary_by_digest, per schema.", scrape.DeltaSum)
-	mQueryRows     = md("mysql.query.rows", "{row}", "Rows sent or affected by the statements in events_statements_summary_by_digest, per schema.", scrape.DeltaSum)
+	mStmtCount    = md("mysql.statement_event.count", "1", "Summary of current and recent statement events.", scrape.UpDownSum)
+	mStmtWaitTime = md("mysql.statement_event.wait.time", "ns", "The total wait time of the summarized timed events.", scrape.UpDownSum)
 )
 
-// digestText is a digest text ready to send.
-type digestText struct{ text, op string }
+// maxDigestTextAttr bounds the digest_text attribute of those metrics in
+// bytes (the receiver's default digest_text_limit is 120 characters).
+const maxDigestTextAttr = 120
+
+// digestText is a digest text ready to send: obfuscated, its operation and
+// the normalized hash of the server's text.
+type digestText struct{ text, op, hash string }
 
 // queryStats collects events_statements_summary_by_digest deltas.
 type queryStats struct {
@@ -35,7 +45,6 @@ type queryStats struct {
 	obf     *sqlmask.Obfuscator
 	tracker *digestTracker
 	texts   *lru.Cache[digestKey, digestText]
-	lastAt  time.Time
 }
 
 func newQueryStats(target scrape.Target, conn *Conn, cfg QueryStatsConfig, log *slog.Logger, m *selfMetrics) *queryStats {
@@ -50,7 +59,8 @@ func (q *queryStats) Interval() time.Duration { return q.cfg.CollectionInterval 
 func (q *queryStats) NeedsBaseline() bool     { return true }
 
 func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
-	var deltas, top []digestDelta
+	var top []digestDelta
+	var totals []digestCounters // cumulative, per top digest
 	var baseline bool
 	var target scrape.Target
 	err := q.conn.Do(ctx, func(ctx context.Context, conn *sql.Conn, info serverInfo) error {
@@ -75,15 +85,18 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 			return err
 		}
 		baseline = !q.tracker.baselined
-		var dropped, resets int
-		deltas, dropped, resets = q.tracker.apply(rows)
+		deltas, dropped, resets := q.tracker.apply(rows)
 		q.m.untracked.Add(float64(dropped))
 		q.m.resets.Add(float64(resets))
 		q.m.tracked.Set(float64(len(q.tracker.state)))
 		if baseline {
 			return nil
 		}
-		top = topDigests(append([]digestDelta(nil), deltas...), q.cfg.TopN)
+		top = topDigests(deltas, q.cfg.TopN)
+		totals = make([]digestCounters, len(top))
+		for i, d := range top {
+			totals[i] = q.tracker.state[d.key].c
+		}
 		// Texts only for digests whose text is not cached: a digest's text
 		// never changes. A failed fetch leaves texts empty; the statistics
 		// still go out.
@@ -100,72 +113,105 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 			}
 			for k, raw := range texts {
 				t, op := q.obf.Obfuscate(raw)
-				q.texts.Add(k, digestText{text: t, op: op})
+				q.texts.Add(k, digestText{text: t, op: op, hash: sqlhash.Hash(raw)})
 			}
 		}
 		return nil
 	})
-	start := q.lastAt
 	if err != nil {
 		return pipeline.Batch{}, fmt.Errorf("scrape %s: query stats: %w", q.target.Name(), err)
 	}
-	q.lastAt = now
 	if baseline {
 		return pipeline.NewBatch(), nil
 	}
-	return q.emit(target, deltas, top, start, now), nil
+	return q.emit(target, top, totals, now), nil
 }
 
-// emit builds the per-schema totals (from every delta) and the top-N
-// events.
-func (q *queryStats) emit(target scrape.Target, deltas, top []digestDelta, start, now time.Time) pipeline.Batch {
+// emit builds the top-N events and the per-digest metrics.
+func (q *queryStats) emit(target scrape.Target, top []digestDelta, totals []digestCounters, now time.Time) pipeline.Batch {
 	mb := scrape.NewMetricsBuilder(target, scopeName)
 	lb := scrape.NewLogsBuilder(target, scopeName)
-	for schema, t := range schemaTotals(deltas) {
-		mb.Double(mQueryExecTime, start, now, psToS(t.timerPS), "db.namespace", schema)
-		mb.Int(mQueryCalls, start, now, int64(t.calls), "db.namespace", schema)
-		mb.Int(mQueryRows, start, now, int64(t.rowsSent+t.rowsAffected), "db.namespace", schema)
-	}
-	for _, d := range top {
+	for i, d := range top {
 		text, _ := q.texts.Peek(d.key)
 		topQueryEvent(lb, d, text, now)
+		statementMetrics(mb, d.key, cutUTF8(text.text, maxDigestTextAttr), totals[i], now)
 	}
 	return scrape.Batch(mb, lb)
 }
 
-// topQueryEvent writes one db.server.top_query event with the attribute
-// names of the PostgreSQL collector. Durations are in seconds; counters are
-// the interval's deltas.
+// eventStates are the receiver's event_state values (kind) of
+// mysql.statement_event.count and the counters they read.
+var eventStates = [...]struct {
+	kind string
+	get  func(digestCounters) uint64
+}{
+	{"errors", func(c digestCounters) uint64 { return c.errors }},
+	{"warnings", func(c digestCounters) uint64 { return c.warnings }},
+	{"rows_affected", func(c digestCounters) uint64 { return c.rowsAffected }},
+	{"rows_sent", func(c digestCounters) uint64 { return c.rowsSent }},
+	{"rows_examined", func(c digestCounters) uint64 { return c.rowsExamined }},
+	{"created_tmp_disk_tables", func(c digestCounters) uint64 { return c.tmpDiskTables }},
+	{"created_tmp_tables", func(c digestCounters) uint64 { return c.tmpTables }},
+	{"sort_merge_passes", func(c digestCounters) uint64 { return c.sortMergePasses }},
+	{"sort_rows", func(c digestCounters) uint64 { return c.sortRows }},
+	{"no_index_used", func(c digestCounters) uint64 { return c.noIndexUsed }},
+}
+
+func statementMetrics(mb *scrape.MetricsBuilder, k digestKey, text string, c digestCounters, now time.Time) {
+	for _, st := range eventStates {
+		mb.Int(mStmtCount, time.Time{}, now, clampInt(st.get(c)),
+			"schema", k.schema, "digest", k.digest, "digest_text", text, "kind", st.kind)
+	}
+	mb.Int(mStmtWaitTime, time.Time{}, now, clampInt(c.timerPS/1000), "schema", k.schema, "digest", k.digest, "digest_text", text)
+}
+
+// cutUTF8 cuts s to at most n bytes without splitting a character.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// topQueryEvent writes one db.server.top_query event with nrmysqlreceiver's
+// attributes (durations in seconds, counts are the interval's deltas) and
+// the other digest columns under the same naming.
 func topQueryEvent(lb *scrape.LogsBuilder, d digestDelta, text digestText, now time.Time) {
-	lr := lb.Event(d.key.schema, "db.server.top_query", now)
+	lr := lb.Event(d.key.schema, contract.EventTopQuery, now)
 	a := lr.Attributes()
-	a.PutStr("db.query.id", d.key.digest)
+	a.PutStr(contract.MySQLDigest, d.key.digest)
 	if text.text != "" {
-		a.PutStr("db.query.text", text.text)
+		a.PutStr(contract.AttrQueryText, text.text)
+		a.PutStr(contract.AttrQueryTextHash, text.hash)
 	}
 	if text.op != "" {
-		a.PutStr("db.operation.name", text.op)
+		a.PutStr(contract.AttrOperationName, text.op)
 	}
 	c := d.d
-	a.PutInt("db.query.calls", int64(c.calls))
-	a.PutDouble("db.query.total_time", psToS(c.timerPS))
-	a.PutDouble("db.query.exec_time", psToS(c.timerPS))
-	if c.calls > 0 {
-		a.PutDouble("db.query.mean_time", psToS(c.timerPS)/float64(c.calls))
+	a.PutInt(contract.MySQLCountStar, clampInt(c.calls))
+	a.PutDouble(contract.MySQLSumTimerWait, psToS(c.timerPS))
+	a.PutInt(contract.MySQLSumRowsExamined, clampInt(c.rowsExamined))
+	a.PutInt(contract.MySQLSumRowsSent, clampInt(c.rowsSent))
+	a.PutDouble(contract.MySQLSumLockTime, psToS(c.lockPS))
+	for _, f := range [...]struct {
+		name string
+		v    uint64
+	}{
+		{contract.MySQLSumRowsAffected, c.rowsAffected},
+		{contract.MySQLSumErrors, c.errors},
+		{contract.MySQLSumWarnings, c.warnings},
+		{contract.MySQLSumNoIndexUsed, c.noIndexUsed},
+		{contract.MySQLSumNoGoodIndexUsed, c.noGoodIndexUsed},
+		{contract.MySQLSumTmpTables, c.tmpTables},
+		{contract.MySQLSumTmpDiskTables, c.tmpDiskTables},
+		{contract.MySQLSumSelectFullJoin, c.fullJoins},
+		{contract.MySQLSumSelectScan, c.selectScans},
+		{contract.MySQLSumSortMergePasses, c.sortMergePasses},
+		{contract.MySQLSumSortRows, c.sortRows},
+	} {
+		a.PutInt(f.name, clampInt(f.v))
 	}
-	a.PutInt("db.query.rows", int64(c.rowsSent+c.rowsAffected))
-	a.PutDouble("mysql.lock_time", psToS(c.lockPS))
-	a.PutInt("mysql.rows_sent", int64(c.rowsSent))
-	a.PutInt("mysql.rows_affected", int64(c.rowsAffected))
-	a.PutInt("mysql.rows_examined", int64(c.rowsExamined))
-	a.PutInt("mysql.errors", int64(c.errors))
-	a.PutInt("mysql.warnings", int64(c.warnings))
-	a.PutInt("mysql.no_index_used", int64(c.noIndexUsed))
-	a.PutInt("mysql.no_good_index_used", int64(c.noGoodIndexUsed))
-	a.PutInt("mysql.tmp_tables", int64(c.tmpTables))
-	a.PutInt("mysql.tmp_disk_tables", int64(c.tmpDiskTables))
-	a.PutInt("mysql.select_full_join", int64(c.fullJoins))
-	a.PutInt("mysql.select_scan", int64(c.selectScans))
-	a.PutInt("mysql.sort_merge_passes", int64(c.sortMergePasses))
-	a.PutInt("mysql.sort_rows", int64(c.sortRows))
 }

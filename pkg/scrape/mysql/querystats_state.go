@@ -122,20 +122,6 @@ func topDigests(deltas []digestDelta, n int) []digestDelta {
 	return deltas
 }
 
-// schemaTotals sums deltas per schema.
-func schemaTotals(deltas []digestDelta) map[string]digestCounters {
-	out := map[string]digestCounters{}
-	for _, d := range deltas {
-		t := out[d.key.schema]
-		t.calls += d.d.calls
-		t.timerPS += d.d.timerPS
-		t.rowsSent += d.d.rowsSent
-		t.rowsAffected += d.d.rowsAffected
-		out[d.key.schema] = t
-	}
-	return out
-}
-
 // psPerSecond is performance_schema's timer resolution: picoseconds.
 const psPerSecond = 1e12
 

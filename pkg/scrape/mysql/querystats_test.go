@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/scrape"
 	"github.com/dbintel/dbintel/test/mariadbtest"
 )
@@ -16,14 +17,14 @@ import (
 // topByText finds the top_query event whose text contains sub.
 func topByText(t *testing.T, ld plog.Logs, sub string) plog.LogRecord {
 	t.Helper()
-	for _, lr := range events(ld, "db.server.top_query") {
-		if strings.Contains(attr(lr, "db.query.text").Str(), sub) {
+	for _, lr := range events(ld, contract.EventTopQuery) {
+		if strings.Contains(attr(lr, contract.AttrQueryText).Str(), sub) {
 			return lr
 		}
 	}
 	var texts []string
-	for _, lr := range events(ld, "db.server.top_query") {
-		texts = append(texts, attr(lr, "db.query.text").Str())
+	for _, lr := range events(ld, contract.EventTopQuery) {
+		texts = append(texts, attr(lr, contract.AttrQueryText).Str())
 	}
 	t.Fatalf("no top_query event with text containing %q in %q", sub, texts)
 	return plog.LogRecord{}
@@ -49,33 +50,48 @@ func TestQueryStatsLive(t *testing.T) {
 	b := collect(t, c, t0.Add(time.Minute))
 
 	lr := topByText(t, b.Logs, "FROM `acct`")
-	if got := attr(lr, "db.query.calls").Int(); got != 100 {
-		t.Errorf("calls = %d, want exactly 100", got)
+	if got := attr(lr, contract.MySQLCountStar).Int(); got != 100 {
+		t.Errorf("count_star = %d, want exactly 100", got)
 	}
-	if strings.Contains(attr(lr, "db.query.text").Str(), "alice") || attr(lr, "db.query.id").Str() == "" {
-		t.Errorf("bad text/id: %v", lr.Attributes().AsRaw())
+	digest := attr(lr, contract.MySQLDigest).Str()
+	if strings.Contains(attr(lr, contract.AttrQueryText).Str(), "alice") || digest == "" {
+		t.Errorf("bad text/digest: %v", lr.Attributes().AsRaw())
 	}
-	if ns := attr(lr, "db.namespace").Str(); ns != "test" {
+	if ns := attr(lr, contract.AttrNamespace).Str(); ns != "test" {
 		t.Errorf("db.namespace = %q", ns)
 	}
-	if op := attr(lr, "db.operation.name").Str(); op != "SELECT" {
+	if op := attr(lr, contract.AttrOperationName).Str(); op != "SELECT" {
 		t.Errorf("db.operation.name = %q", op)
 	}
-	sleep := topByText(t, b.Logs, "SLEEP")
-	if d := attr(sleep, "db.query.total_time").Double(); d < 0.19 || d > 5 {
-		t.Errorf("SLEEP(0.2) total_time = %v s, want about 0.2 (picoseconds converted)", d)
+	// Every statement returns alice's row, id = 2 also bob's.
+	if sent := attr(lr, contract.MySQLSumRowsSent).Int(); sent != 101 {
+		t.Errorf("sum_rows_sent = %d, want exactly 101", sent)
 	}
-	if sleep.Timestamp() == 0 || attr(sleep, "db.query.calls").Int() != 1 {
+	if ex := attr(lr, contract.MySQLSumRowsExamined).Int(); ex < 101 {
+		t.Errorf("sum_rows_examined = %d, want >= 101", ex)
+	}
+	if h := attr(lr, contract.AttrQueryTextHash).Str(); len(h) != 32 {
+		t.Errorf("normalized hash = %q", h)
+	}
+	sleep := topByText(t, b.Logs, "SLEEP")
+	if d := attr(sleep, contract.MySQLSumTimerWait).Double(); d < 0.19 || d > 5 {
+		t.Errorf("SLEEP(0.2) sum_timer_wait = %v s, want about 0.2 (picoseconds converted)", d)
+	}
+	if sleep.Timestamp() == 0 || attr(sleep, contract.MySQLCountStar).Int() != 1 {
 		t.Errorf("sleep event: %v", sleep.Attributes().AsRaw())
 	}
-	calls := points(b.Metrics, "mysql.query.calls", "db.namespace", "test")
-	if len(calls) != 1 || calls[0].value() < 101 {
-		t.Errorf("per-schema calls = %v, want >= 101", calls)
+	// The per-digest metrics carry the digest table's cumulative values.
+	calls := points(b.Metrics, "mysql.statement_event.count", "schema", "test", "digest", digest, "kind", "rows_sent")
+	if len(calls) != 1 || calls[0].value() < 100 || calls[0].metric.Sum().IsMonotonic() {
+		t.Errorf("statement_event.count rows_sent = %v", calls)
+	}
+	if w := points(b.Metrics, "mysql.statement_event.wait.time", "schema", "test", "digest", digest); len(w) != 1 || w[0].metric.Unit() != "ns" || w[0].value() <= 0 {
+		t.Errorf("statement_event.wait.time = %v", w)
 	}
 	// The scraper's own statements are not instrumented.
-	for _, e := range events(b.Logs, "db.server.top_query") {
-		if strings.Contains(attr(e, "db.query.text").Str(), "events_statements_summary_by_digest") {
-			t.Errorf("scraper's own statement reported: %s", attr(e, "db.query.text").Str())
+	for _, e := range events(b.Logs, contract.EventTopQuery) {
+		if strings.Contains(attr(e, contract.AttrQueryText).Str(), "events_statements_summary_by_digest") {
+			t.Errorf("scraper's own statement reported: %s", attr(e, contract.AttrQueryText).Str())
 		}
 	}
 
@@ -87,11 +103,11 @@ func TestQueryStatsLive(t *testing.T) {
 	}
 	b = collect(t, c, t0.Add(2*time.Minute))
 	lr = topByText(t, b.Logs, "FROM `acct`")
-	if got := attr(lr, "db.query.calls").Int(); got != 7 {
-		t.Errorf("calls after TRUNCATE = %d, want exactly 7", got)
+	if got := attr(lr, contract.MySQLCountStar).Int(); got != 7 {
+		t.Errorf("count_star after TRUNCATE = %d, want exactly 7", got)
 	}
-	for _, e := range events(b.Logs, "db.server.top_query") {
-		if attr(e, "db.query.calls").Int() < 0 || attr(e, "db.query.total_time").Double() < 0 {
+	for _, e := range events(b.Logs, contract.EventTopQuery) {
+		if attr(e, contract.MySQLCountStar).Int() < 0 || attr(e, contract.MySQLSumTimerWait).Double() < 0 {
 			t.Errorf("negative after reset: %v", e.Attributes().AsRaw())
 		}
 	}
@@ -153,10 +169,10 @@ func TestPerformanceSchemaOff(t *testing.T) {
 	if !ok {
 		t.Fatal("no processlist sample for the running statement")
 	}
-	if txt := attr(s, "db.query.text").Str(); txt != "SELECT SLEEP ( ? )" && !strings.HasPrefix(txt, "SELECT SLEEP") || strings.Contains(txt, "hidden") {
+	if txt := attr(s, contract.AttrQueryText).Str(); txt != "SELECT SLEEP ( ? )" && !strings.HasPrefix(txt, "SELECT SLEEP") || strings.Contains(txt, "hidden") {
 		t.Errorf("sample text = %q", txt)
 	}
-	if attr(s, "mysql.command").Str() != "Query" || attr(s, "user.name").Str() == "" {
+	if attr(s, contract.MySQLCommand).Str() != "Query" || attr(s, contract.AttrUserName).Str() == "" {
 		t.Errorf("sample attrs: %v", s.Attributes().AsRaw())
 	}
 }

@@ -10,8 +10,10 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
+	"github.com/dbintel/dbintel/pkg/scrape/sqlhash"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
@@ -48,21 +50,22 @@ type samples struct {
 	cfg     SamplesConfig
 	log     *slog.Logger
 	obf     *sqlmask.Obfuscator
-	texts   *lru.Cache[string, [2]string]
-	explain *explainer // nil when explain is off
+	texts   *lru.Cache[string, [3]string] // raw text -> obfuscated, operation, normalized hash
+	explain *explainer                    // nil when explain is off
 
 	windowStart time.Time
 	n           int
 	counts      map[sessionSeries]int
 	active      map[sampleKey]*sampleAgg
 	chains      map[int64][]chainNode
+	threadIDs   map[int64]int64 // session id -> performance_schema thread id, of the window
 	emitted     bool
 	warned      map[string]bool // once-per-lifetime hints
 }
 
 func newSamples(target scrape.Target, conn *Conn, cfg Config, log *slog.Logger, m *selfMetrics) *samples {
 	s := &samples{target: target, conn: conn, cfg: cfg.Samples, log: log, obf: sqlmask.New("mysql"), warned: map[string]bool{}}
-	s.texts, _ = lru.New[string, [2]string](obfuscatedCache)
+	s.texts, _ = lru.New[string, [3]string](obfuscatedCache)
 	if cfg.Explain.Enabled {
 		s.explain = newExplainer(cfg.Explain, s.obf, m)
 	}
@@ -78,6 +81,7 @@ func (s *samples) resetWindow(now time.Time) {
 	s.counts = map[sessionSeries]int{}
 	s.active = map[sampleKey]*sampleAgg{}
 	s.chains = map[int64][]chainNode{}
+	s.threadIDs = map[int64]int64{}
 }
 
 func (s *samples) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
@@ -148,7 +152,11 @@ func (s *samples) warnOnce(key, msg string, args ...any) {
 func (s *samples) add(sample []session, now time.Time) {
 	s.n++
 	for _, x := range sample {
-		k := sessionSeries{db: x.db, command: x.command, waitType: x.waitType, waitEvent: x.waitEvent}
+		if x.threadID > 0 && len(s.threadIDs) < maxSessionSeries {
+			s.threadIDs[x.id] = x.threadID
+		}
+		_, waitType, waitEvent := x.waitAttrs()
+		k := sessionSeries{db: x.db, command: x.command, waitType: waitType, waitEvent: waitEvent}
 		if _, ok := s.counts[k]; ok || len(s.counts) < maxSessionSeries {
 			s.counts[k]++
 		}
@@ -193,29 +201,39 @@ func (s *samples) candidates() []session {
 	return out
 }
 
-func (s *samples) obfuscate(raw string) (text, op string) {
+// obfuscate returns a raw text's obfuscated form, operation and
+// normalized hash, cached.
+func (s *samples) obfuscate(raw string) (text, op, hash string) {
 	if raw == "" {
-		return "", ""
+		return "", "", ""
 	}
 	if v, ok := s.texts.Get(raw); ok {
-		return v[0], v[1]
+		return v[0], v[1], v[2]
 	}
 	text, op = s.obf.Obfuscate(raw)
-	s.texts.Add(raw, [2]string{text, op})
-	return text, op
+	hash = sqlhash.Hash(raw)
+	s.texts.Add(raw, [3]string{text, op, hash})
+	return text, op, hash
 }
 
 func (s *samples) emit(target scrape.Target, plans []planResult, now time.Time) pipeline.Batch {
 	mb := scrape.NewMetricsBuilder(target, scopeName)
 	for k, n := range s.counts {
 		mb.Double(mSessions, time.Time{}, now, float64(n)/float64(s.n),
-			"db.namespace", k.db, "command", k.command, "wait_event_type", k.waitType, "wait_event", k.waitEvent)
+			contract.AttrNamespace, k.db, "command", k.command, "wait_event_type", k.waitType, "wait_event", k.waitEvent)
 	}
 	lb := scrape.NewLogsBuilder(target, scopeName)
+	planned := make(map[string]string, len(plans)) // digest -> plan hash, for the samples a plan explains
+	for _, p := range plans {
+		planned[p.queryID] = p.planHash()
+	}
 	for _, a := range s.ordered() {
-		lr := lb.Event(a.last.db, "db.server.query_sample", now)
+		lr := lb.Event(a.last.db, contract.EventQuerySample, now)
 		s.sessionAttrs(lr.Attributes(), a.last)
-		lr.Attributes().PutInt("mysql.sample_count", int64(a.count))
+		lr.Attributes().PutInt(contract.AttrSampleCount, int64(a.count))
+		if h, ok := planned[a.last.digest]; ok && h != "" {
+			lr.Attributes().PutStr(contract.MySQLQueryPlanHash, h)
+		}
 	}
 	roots := make([]int64, 0, len(s.chains))
 	for r := range s.chains {

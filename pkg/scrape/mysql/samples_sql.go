@@ -5,39 +5,47 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 // sqlSessionsPS samples every foreground session but the scraper's own,
-// with its current top-level statement and current wait. A session may
-// have several current waits (nested); the reader keeps the first row.
-const sqlSessionsPS = `SELECT t.PROCESSLIST_ID, COALESCE(t.PROCESSLIST_USER, ''), COALESCE(t.PROCESSLIST_HOST, ''),
+// with its current top-level statement and its in-progress waits, the
+// latest wait first (a session may have several, nested; the reader keeps
+// the first row).
+const sqlSessionsPS = `SELECT t.PROCESSLIST_ID, t.THREAD_ID, COALESCE(t.PROCESSLIST_USER, ''), COALESCE(t.PROCESSLIST_HOST, ''),
   COALESCE(t.PROCESSLIST_DB, ''), COALESCE(t.PROCESSLIST_COMMAND, ''), COALESCE(t.PROCESSLIST_STATE, ''),
   COALESCE(t.PROCESSLIST_TIME, 0), COALESCE(t.PROCESSLIST_INFO, ''),
   COALESCE(s.DIGEST, ''), CASE WHEN s.END_EVENT_ID IS NULL THEN COALESCE(s.TIMER_WAIT, 0) ELSE 0 END,
-  COALESCE(w.EVENT_NAME, '')
+  COALESCE(s.TIMER_START, 0), COALESCE(w.EVENT_ID, s.EVENT_ID, 0), COALESCE(w.EVENT_NAME, ''), COALESCE(w.TIMER_WAIT, 0)
 FROM performance_schema.threads t
 LEFT JOIN performance_schema.events_statements_current s ON s.THREAD_ID = t.THREAD_ID AND s.NESTING_EVENT_LEVEL = 0
 LEFT JOIN performance_schema.events_waits_current w ON w.THREAD_ID = t.THREAD_ID AND w.END_EVENT_ID IS NULL
 WHERE t.TYPE = 'FOREGROUND' AND t.PROCESSLIST_ID IS NOT NULL AND t.PROCESSLIST_ID <> CONNECTION_ID()
   AND COALESCE(t.PROCESSLIST_COMMAND, '') NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Slave_IO', 'Slave_SQL', 'Slave_worker')
-ORDER BY t.PROCESSLIST_ID`
+ORDER BY t.PROCESSLIST_ID, w.EVENT_ID DESC`
 
 // sqlSessionsProcesslist is the fallback when performance_schema is off:
-// no digest and no wait events.
-const sqlSessionsProcesslist = `SELECT ID, COALESCE(USER, ''), COALESCE(HOST, ''), COALESCE(DB, ''), COALESCE(COMMAND, ''),
-  COALESCE(STATE, ''), COALESCE(TIME, 0), COALESCE(INFO, ''), '', 0, ''
+// no thread id, digest or wait events.
+const sqlSessionsProcesslist = `SELECT ID, 0, COALESCE(USER, ''), COALESCE(HOST, ''), COALESCE(DB, ''), COALESCE(COMMAND, ''),
+  COALESCE(STATE, ''), COALESCE(TIME, 0), COALESCE(INFO, ''), '', 0, 0, 0, '', 0
 FROM information_schema.PROCESSLIST
 WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Slave_IO', 'Slave_SQL', 'Slave_worker')
 ORDER BY ID`
 
 // session is one session in one sample.
 type session struct {
-	id                  int64 // processlist id (CONNECTION_ID of the client)
+	id                  int64 // processlist id (CONNECTION_ID of the client): mysql.session.id
+	threadID            int64 // performance_schema THREAD_ID: mysql.threads.thread_id (0 = unknown)
 	user, host, db      string
 	command, state      string
 	elapsedS            float64 // of the current statement
-	text                string  // raw: never sent, only obfuscated or explained
+	text                string  // raw: never sent, only obfuscated, hashed or explained
 	digest              string
+	timerStart          int64 // TIMER_START of the statement (ps), a per-execution key
+	eventID             int64
+	waitName            string  // raw instrument name of the in-progress wait
+	waitS               float64 // of the in-progress wait, so far
 	waitType, waitEvent string
 	blockedBy           []int64 // sessions whose locks it waits on
 	lockMode, lockType  string
@@ -47,6 +55,41 @@ type session struct {
 
 // idle reports whether the session is doing nothing worth a sample.
 func (s session) idle() bool { return s.command == "Sleep" || s.command == "" }
+
+// status is the receiver's mysql.session.status: waiting on a wait or a
+// lock, running a statement, or other.
+func (s session) status() string {
+	switch {
+	case s.waitType != "" || len(s.blockedBy) > 0:
+		return contract.MySQLStatusWaiting
+	case s.text != "":
+		return contract.MySQLStatusRunning
+	}
+	return contract.MySQLStatusOther
+}
+
+// userSleep is the processlist state of SLEEP(), which the receiver
+// reports as its own wait class rather than the condition it waits on.
+const userSleep = "User sleep"
+
+// waitAttrs are the receiver's mysql.wait_type, mysql.wait_event_type and
+// mysql.wait_event: the wait's instrument, or CPU while running, or other.
+func (s session) waitAttrs() (waitType, eventType, event string) {
+	switch s.status() {
+	case contract.MySQLStatusWaiting:
+		if s.state == userSleep && len(s.blockedBy) == 0 { // SLEEP(): the receiver's own class
+			return userSleep, userSleep, userSleep
+		}
+		name := s.waitName
+		if name == "" { // an InnoDB row-lock wait MariaDB does not instrument
+			name = "wait/" + s.waitType + "/" + s.waitEvent
+		}
+		return name, s.waitType, s.waitEvent
+	case contract.MySQLStatusRunning:
+		return contract.MySQLWaitCPU, contract.MySQLWaitCPU, contract.MySQLWaitCPU
+	}
+	return contract.MySQLStatusOther, contract.MySQLStatusOther, contract.MySQLStatusOther
+}
 
 func readSessions(ctx context.Context, conn *sql.Conn, info serverInfo) ([]session, error) {
 	q := sqlSessionsProcesslist
@@ -62,19 +105,23 @@ func readSessions(ctx context.Context, conn *sql.Conn, info serverInfo) ([]sessi
 	for rows.Next() {
 		var s session
 		var timeS int64
-		var timerPS uint64
-		var wait string
-		if err := rows.Scan(&s.id, &s.user, &s.host, &s.db, &s.command, &s.state, &timeS, &s.text, &s.digest, &timerPS, &wait); err != nil {
+		var timerPS, waitPS uint64
+		if err := rows.Scan(&s.id, &s.threadID, &s.user, &s.host, &s.db, &s.command, &s.state, &timeS, &s.text,
+			&s.digest, &timerPS, &s.timerStart, &s.eventID, &s.waitName, &waitPS); err != nil {
 			return nil, fmt.Errorf("sessions: %w", err)
 		}
 		if n := len(out); n > 0 && out[n-1].id == s.id {
-			continue // a second current wait of the same session
+			continue // an older in-progress wait of the same session
 		}
 		s.elapsedS = float64(timeS)
 		if timerPS > 0 {
 			s.elapsedS = psToS(timerPS)
 		}
-		s.waitType, s.waitEvent = splitWait(wait)
+		s.waitS = psToS(waitPS)
+		s.waitType, s.waitEvent = splitWait(s.waitName)
+		if s.waitName == "idle" || s.waitType == "idle" { // waiting for the client: not a database wait
+			s.waitName, s.waitType, s.waitEvent, s.waitS = "", "", "", 0
+		}
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
@@ -173,7 +220,7 @@ func applyLockWaits(sample []session, waits []lockWait) {
 			s.lockRelation += " (" + w.index + ")"
 		}
 		if s.waitType == "" || s.waitType == "synch" || s.waitType == "io" {
-			s.waitType, s.waitEvent = "lock", "innodb/row_lock"
+			s.waitName, s.waitType, s.waitEvent, s.waitS = "", "lock", "innodb/row_lock", s.lockWaitS
 		}
 	}
 }

@@ -3,11 +3,14 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 const sampleSchema = `
@@ -52,8 +55,8 @@ func waitLockWaits(t *testing.T, db *sql.DB, n int) {
 }
 
 func sampleOf(ld plog.Logs, id int64) (plog.LogRecord, bool) {
-	for _, lr := range events(ld, "db.server.query_sample") {
-		if attr(lr, "mysql.thread_id").Int() == id {
+	for _, lr := range events(ld, contract.EventQuerySample) {
+		if attr(lr, contract.MySQLSessionID).Int() == id {
 			return lr, true
 		}
 	}
@@ -110,18 +113,18 @@ func TestSamplesBlockingAndExplainLive(t *testing.T) {
 	}
 
 	ld := batch.Logs
-	bl := events(ld, "db.server.blocking")
+	bl := events(ld, contract.EventBlocking)
 	if len(bl) != 1 {
 		t.Fatalf("blocking events = %d, want 1", len(bl))
 	}
-	if root := attr(bl[0], "mysql.blocking.root_thread_id").Int(); root != aID {
+	if root := attr(bl[0], contract.MySQLBlockingRoot).Int(); root != aID {
 		t.Errorf("root = %d, want A = %d", root, aID)
 	}
-	chain := attr(bl[0], "mysql.blocking.chain").Slice().AsRaw()
+	chain := attr(bl[0], contract.AttrBlockingChain).Slice().AsRaw()
 	if len(chain) != 3 || chain[0] != aID || !contains(chain, bID) || !contains(chain, cID) {
 		t.Errorf("chain = %v, want [%d %d %d] (any waiter order)", chain, aID, bID, cID)
 	}
-	if rel := attr(bl[0], "mysql.blocking.lock.relation").Str(); !strings.Contains(rel, "customers") {
+	if rel := attr(bl[0], contract.MySQLBlockingLockRel).Str(); !strings.Contains(rel, "customers") {
 		t.Errorf("lock relation = %q", rel)
 	}
 	for _, id := range []int64{bID, cID} {
@@ -130,18 +133,22 @@ func TestSamplesBlockingAndExplainLive(t *testing.T) {
 			t.Fatalf("no sample for waiter %d", id)
 		}
 		// C also waits behind B's queued lock request: InnoDB lists both.
-		if got := attr(s, "mysql.blocking.thread_ids").Slice().AsRaw(); !contains(got, aID) {
-			t.Errorf("waiter %d blocked by %v, want A (%d) among them", id, got, aID)
+		if got := attr(s, contract.MySQLBlockers).Str(); !strings.Contains(got, fmt.Sprintf(`"session_id":%d}`, aID)) ||
+			attr(s, contract.MySQLBlockerCount).Int() < 1 {
+			t.Errorf("waiter %d blocked by %s, want A (%d) among them", id, got, aID)
+		}
+		if attr(s, contract.MySQLThreadID).Int() <= 0 || attr(s, contract.MySQLSessionStatus).Str() != contract.MySQLStatusWaiting {
+			t.Errorf("waiter %d: %v", id, s.Attributes().AsRaw())
 		}
 		// The statement has been waiting since before the sample: its
 		// duration comes from the running statement's timer (seconds).
-		if d := attr(s, "db.query.duration").Double(); d <= 0 || d > 60 {
+		if d := attr(s, contract.MySQLStatementTimerWait).Double(); d <= 0 || d > 60 {
 			t.Errorf("waiter %d duration = %v s", id, d)
 		}
-		if attr(s, "mysql.wait_event_type").Str() != "lock" {
-			t.Errorf("waiter %d wait_event_type = %q, want lock", id, attr(s, "mysql.wait_event_type").Str())
+		if attr(s, contract.MySQLWaitEventType).Str() != "lock" {
+			t.Errorf("waiter %d wait_event_type = %q, want lock", id, attr(s, contract.MySQLWaitEventType).Str())
 		}
-		if txt := attr(s, "db.query.text").Str(); strings.Contains(txt, "topsecret") || strings.Contains(txt, "leak") {
+		if txt := attr(s, contract.AttrQueryText).Str(); strings.Contains(txt, "topsecret") || strings.Contains(txt, "leak") {
 			t.Errorf("literal in sample text %q", txt)
 		}
 	}
@@ -157,19 +164,19 @@ func TestSamplesBlockingAndExplainLive(t *testing.T) {
 		t.Error("no mysql.sessions point for lock waits")
 	}
 
-	plans := events(ld, "db.server.query_plan")
+	plans := events(ld, contract.EventQueryPlan)
 	if len(plans) != 1 {
 		t.Fatalf("plan events = %d, want 1 (the SELECT, never the UPDATE)", len(plans))
 	}
 	p := plans[0]
-	if op := attr(p, "db.operation.name").Str(); op != "SELECT" {
+	if op := attr(p, contract.AttrOperationName).Str(); op != "SELECT" {
 		t.Errorf("explained a %s", op)
 	}
-	body := p.Body().Str()
+	body := attr(p, contract.MySQLQueryPlan).Str()
 	if strings.Contains(body, "topsecret") || !strings.Contains(body, "customers") && !strings.Contains(body, `"c"`) {
 		t.Errorf("plan body not masked or lost structure: %s", body)
 	}
-	if !strings.Contains(body, "nested_loop") || attr(p, "db.query.plan.source").Str() != "explain" || attr(p, "db.namespace").Str() != "test" {
+	if !strings.Contains(body, "nested_loop") || attr(p, contract.MySQLQueryPlanSource).Str() != contract.EventQuerySample || attr(p, contract.AttrNamespace).Str() != "test" {
 		t.Errorf("plan event: %v\n%s", p.Attributes().AsRaw(), body)
 	}
 	var name string

@@ -5,6 +5,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
@@ -15,11 +16,11 @@ type pcommonMap = pcommon.Map
 // obfuscated query); attributes summarise it for filtering.
 func (s *sessions) blockingEvent(lb *scrape.LogsBuilder, chain []chainNode, now time.Time) {
 	root := chain[0].s
-	lr := lb.Event(root.datname, "db.server.blocking", now)
+	lr := lb.Event(root.datname, contract.EventBlocking, now)
 	a := lr.Attributes()
-	a.PutInt("postgresql.blocking.root_pid", int64(root.pid))
-	a.PutInt("postgresql.blocking.waiter_count", int64(len(chain)-1))
-	pids := a.PutEmptySlice("postgresql.blocking.chain")
+	a.PutInt(contract.PGBlockingRootPID, int64(root.pid))
+	a.PutInt(contract.AttrBlockingWaiters, int64(len(chain)-1))
+	pids := a.PutEmptySlice(contract.AttrBlockingChain)
 	var maxWait float64
 	for _, n := range chain {
 		pids.AppendEmpty().SetInt(int64(n.s.pid))
@@ -27,20 +28,20 @@ func (s *sessions) blockingEvent(lb *scrape.LogsBuilder, chain []chainNode, now 
 			maxWait = max(maxWait, n.s.now.Sub(*n.s.waitStart).Seconds())
 		}
 	}
-	a.PutDouble("postgresql.blocking.max_wait_duration", maxWait)
+	a.PutDouble(contract.AttrBlockingMaxWait, maxWait)
 	if len(chain) > 1 { // the lock the first waiter wants
 		w := chain[1].s
-		a.PutStr("postgresql.blocking.lock.mode", w.lockMode)
-		a.PutStr("postgresql.blocking.lock.type", w.lockType)
-		a.PutStr("postgresql.blocking.lock.relation", w.lockRelation)
+		a.PutStr(contract.PGBlockingLockMode, w.lockMode)
+		a.PutStr(contract.PGBlockingLockType, w.lockType)
+		a.PutStr(contract.PGBlockingRelation, w.lockRelation)
 	}
 	if root.xactStart != nil {
-		a.PutDouble("postgresql.transaction.duration", root.now.Sub(*root.xactStart).Seconds())
+		a.PutDouble(contract.PGXactDuration, root.now.Sub(*root.xactStart).Seconds())
 	}
-	body := lr.Body().SetEmptyMap().PutEmptySlice("sessions")
+	body := lr.Body().SetEmptyMap().PutEmptySlice(contract.PGBlockingSessions)
 	for _, n := range chain {
 		m := body.AppendEmpty().SetEmptyMap()
-		m.PutInt("depth", int64(n.depth))
+		m.PutInt(contract.PGBlockingNodeDepth, int64(n.depth))
 		s.sessionAttrs(m, n.s)
 	}
 }

@@ -27,6 +27,9 @@ type customCollector struct {
 func (c *customCollector) Name() string            { return "postgresql.custom." + c.q.Name }
 func (c *customCollector) Interval() time.Duration { return c.q.CollectionInterval }
 func (c *customCollector) NeedsBaseline() bool {
+	if c.target.Temporality != scrape.Delta {
+		return false // cumulative sums are sent from the first run
+	}
 	for _, m := range c.q.Metrics {
 		if m.Type == "sum" {
 			return true
@@ -110,7 +113,7 @@ func (c *customCollector) emitRow(mb *scrape.MetricsBuilder, lb *scrape.LogsBuil
 			mb.Double(def, time.Time{}, now, v, attrs...)
 			continue
 		}
-		def.Kind = scrape.DeltaSum
+		def.Kind = scrape.Counter
 		if d, start, ok := c.deltas.Observe(fmt.Sprint(m.Name, attrs), v, now); ok {
 			mb.Double(def, start, now, d, attrs...)
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 // sqlDatabaseStats reads every connectable database in one pass.
@@ -14,22 +16,30 @@ const sqlDatabaseStats = ownMarker + `SELECT d.datname, s.numbackends, s.xact_co
   CASE WHEN has_database_privilege(d.oid, 'CONNECT') OR pg_has_role('pg_read_all_stats', 'MEMBER')
        THEN pg_database_size(d.oid) END,
   s.blks_read, s.blks_hit, s.tup_returned, s.tup_fetched, s.tup_inserted, s.tup_updated, s.tup_deleted,
-  s.deadlocks, s.temp_files, s.temp_bytes, s.conflicts, age(d.datfrozenxid)::int8
+  s.deadlocks, s.temp_files, s.temp_bytes, age(d.datfrozenxid)::int8,
+  COALESCE(c.confl_tablespace, 0), COALESCE(c.confl_lock, 0), COALESCE(c.confl_snapshot, 0),
+  COALESCE(c.confl_bufferpin, 0), COALESCE(c.confl_deadlock, 0)
 FROM pg_database d JOIN pg_stat_database s ON s.datid = d.oid
+LEFT JOIN pg_stat_database_conflicts c ON c.datid = d.oid
 WHERE d.datallowconn AND NOT d.datistemplate
 ORDER BY d.datname`
 
 // dbStats is one row of sqlDatabaseStats.
 type dbStats struct {
-	name                                       string
-	backends, commits, rollbacks               int64
-	size                                       *int64
-	blksRead, blksHit                          int64
-	tupReturned, tupFetched, tupInserted       int64
-	tupUpdated, tupDeleted                     int64
-	deadlocks, tempFiles, tempBytes, conflicts int64
-	xidAge                                     int64
+	name                                 string
+	backends, commits, rollbacks         int64
+	size                                 *int64
+	blksRead, blksHit                    int64
+	tupReturned, tupFetched, tupInserted int64
+	tupUpdated, tupDeleted               int64
+	deadlocks, tempFiles, tempBytes      int64
+	xidAge                               int64
+	conflicts                            [5]int64 // by conflictTypes
 }
+
+// conflictTypes are the postgresql.conflict.type values, in the order of
+// pg_stat_database_conflicts' columns.
+var conflictTypes = [5]string{"tablespace", "lock", "snapshot", "bufferpin", "deadlock"}
 
 func queryDatabaseStats(ctx context.Context, conn *pgx.Conn) ([]dbStats, error) {
 	rows, err := conn.Query(ctx, sqlDatabaseStats)
@@ -40,7 +50,8 @@ func queryDatabaseStats(ctx context.Context, conn *pgx.Conn) ([]dbStats, error) 
 		var s dbStats
 		err := r.Scan(&s.name, &s.backends, &s.commits, &s.rollbacks, &s.size, &s.blksRead, &s.blksHit,
 			&s.tupReturned, &s.tupFetched, &s.tupInserted, &s.tupUpdated, &s.tupDeleted,
-			&s.deadlocks, &s.tempFiles, &s.tempBytes, &s.conflicts, &s.xidAge)
+			&s.deadlocks, &s.tempFiles, &s.tempBytes, &s.xidAge,
+			&s.conflicts[0], &s.conflicts[1], &s.conflicts[2], &s.conflicts[3], &s.conflicts[4])
 		return s, err
 	})
 	if err != nil {
@@ -49,11 +60,14 @@ func queryDatabaseStats(ctx context.Context, conn *pgx.Conn) ([]dbStats, error) 
 	return out, nil
 }
 
-// emitDatabaseStats maps rows to metrics; counters become deltas, so the
-// first call for a database only records the baseline.
-func emitDatabaseStats(e *emitter, rows []dbStats) {
+// emitDatabaseStats maps rows to metrics under each database's resource
+// (postgresql.database.name, which New Relic's entity dashboard facets on);
+// the points also carry db.namespace, which its quickstart dashboard facets
+// on.
+func emitDatabaseStats(root *emitter, rows []dbStats) {
 	for _, r := range rows {
-		ns := []string{"db.namespace", r.name}
+		e := root.at(resDatabase, r.name)
+		ns := []string{contract.AttrNamespace, r.name}
 		e.value(mBackends, r.backends, ns...)
 		if r.size != nil {
 			e.value(mDBSize, *r.size, ns...)
@@ -70,7 +84,9 @@ func emitDatabaseStats(e *emitter, rows []dbStats) {
 		e.counter(mDeadlocks, r.deadlocks, ns...)
 		e.counter(mTempFiles, r.tempFiles, ns...)
 		e.counter(mTempIO, r.tempBytes, ns...)
-		e.counter(mConflicts, r.conflicts, ns...)
+		for i, typ := range conflictTypes {
+			e.counter(mConflicts, r.conflicts[i], append(ns, attrConflictType, typ)...)
+		}
 		e.value(mXIDAge, r.xidAge, ns...)
 		// The hit ratio of the interval, not since the last stats reset,
 		// so it moves when the workload changes.
@@ -80,5 +96,5 @@ func emitDatabaseStats(e *emitter, rows []dbStats) {
 			e.float(mCacheHitRatio, float64(hit)/float64(hit+read), ns...)
 		}
 	}
-	e.value(mDBCount, int64(len(rows)))
+	root.value(mDBCount, int64(len(rows)))
 }

@@ -12,7 +12,7 @@ import (
 func ptr(v int64) *int64 { return &v }
 
 func TestEmitDatabaseStatsDeltas(t *testing.T) {
-	d := scrape.NewDeltas(100)
+	d := newCounters(deltaTarget(), 100)
 	t0 := time.Unix(1_700_000_000, 0)
 	scrapes := []struct {
 		rows        []dbStats
@@ -29,7 +29,7 @@ func TestEmitDatabaseStatsDeltas(t *testing.T) {
 	}
 	for i, s := range scrapes {
 		now := t0.Add(time.Duration(i) * 10 * time.Second)
-		mb := scrape.NewMetricsBuilder(testTarget(), scopeName)
+		mb := scrape.NewMetricsBuilder(deltaTarget(), scopeName)
 		emitDatabaseStats(&emitter{mb: mb, deltas: d, now: now, enabled: enabledMetrics(nil)}, s.rows)
 		d.Sweep()
 		md := mb.Metrics()
@@ -56,6 +56,56 @@ func TestEmitDatabaseStatsDeltas(t *testing.T) {
 		}
 		if got := points(md, "postgresql.database.count"); len(got) != 1 || got[0].value() != float64(len(s.rows)) {
 			t.Fatalf("database.count wrong")
+		}
+	}
+}
+
+// TestEmitDatabaseStatsCumulative: the default temporality sends the
+// counters' running totals from the first scrape, each database under its
+// own resource (postgresql.database.name) with db.namespace on the points,
+// conflicts by type.
+func TestEmitDatabaseStatsCumulative(t *testing.T) {
+	tg := testTarget()
+	since := time.Unix(1_600_000_000, 0)
+	d := scrape.NewCounters(100, tg.Temporality, since)
+	t0 := time.Unix(1_700_000_000, 0)
+	for i, commits := range []int64{100, 130, 2} {
+		now := t0.Add(time.Duration(i) * 10 * time.Second)
+		mb := scrape.NewMetricsBuilder(tg, scopeName)
+		row := dbStats{name: "app", commits: commits, conflicts: [5]int64{0, 3, 0, 0, 0}}
+		emitDatabaseStats(&emitter{mb: mb, deltas: d, now: now, enabled: enabledMetrics(nil)}, []dbStats{row})
+		d.Sweep()
+		md := mb.Metrics()
+		got := points(md, "postgresql.commits", "db.namespace", "app")
+		if len(got) != 1 || got[0].value() != float64(commits) {
+			t.Fatalf("scrape %d: commits %+v, want the running total %d", i, got, commits)
+		}
+		sum := got[0].metric.Sum()
+		if sum.AggregationTemporality() != pmetric.AggregationTemporalityCumulative || !sum.IsMonotonic() {
+			t.Fatal("commits is not a monotonic cumulative sum")
+		}
+		wantStart := since
+		if i == 2 { // reset between the 2nd and 3rd scrape: a new start
+			wantStart = t0.Add(10 * time.Second)
+		}
+		if s := got[0].dp.StartTimestamp().AsTime(); !s.Equal(wantStart) {
+			t.Fatalf("scrape %d: start %v, want %v", i, s, wantStart)
+		}
+		rm := md.ResourceMetrics()
+		var dbRes bool
+		for j := 0; j < rm.Len(); j++ {
+			if v, ok := rm.At(j).Resource().Attributes().Get("postgresql.database.name"); ok && v.Str() == "app" {
+				dbRes = true
+			}
+		}
+		if !dbRes {
+			t.Fatal("no resource with postgresql.database.name = app")
+		}
+		if c := points(md, "postgresql.query.conflicts", "postgresql.conflict.type", "lock"); len(c) != 1 || c[0].value() != 3 {
+			t.Fatalf("conflicts{lock} = %+v", c)
+		}
+		if c := points(md, "postgresql.query.conflicts"); len(c) != len(conflictTypes) {
+			t.Fatalf("%d conflict series, want one per type", len(c))
 		}
 	}
 }

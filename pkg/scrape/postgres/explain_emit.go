@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
@@ -60,7 +61,17 @@ func (q *queryStats) explainTop(ctx context.Context, conn *pgx.Conn, version int
 	return out
 }
 
-// emitPlans adds db.server.query_plan events (source explain) to b.
+// Values of contract.PGPlanSource.
+const (
+	planSourceExplain     = "explain"
+	planSourceAutoExplain = "auto_explain"
+)
+
+// emitPlans adds db.server.query_plan events (source explain) to b. The
+// masked plan goes in postgresql.query_plan, as New Relic's receiver sends
+// it, with the statement's id and text to join it to its top_query events;
+// the body stays empty (New Relic would explode a JSON body into
+// attributes).
 func (q *queryStats) emitPlans(b pipeline.Batch, plans []explained, now time.Time) {
 	if len(plans) == 0 {
 		return
@@ -72,16 +83,17 @@ func (q *queryStats) emitPlans(b pipeline.Batch, plans []explained, now time.Tim
 			q.m.explainFailed.Inc()
 			continue
 		}
-		lr := lb.Event(p.d.datname, "db.server.query_plan", now)
-		lr.Body().SetStr(string(masked))
+		lr := lb.Event(p.d.datname, contract.EventQueryPlan, now)
 		a := lr.Attributes()
-		a.PutStr("db.query.plan.source", "explain")
-		a.PutStr("db.query.id", strconv.FormatInt(p.d.key.queryid, 10))
+		a.PutStr(contract.PGQueryPlan, string(masked))
+		a.PutStr(contract.PGPlanSource, planSourceExplain)
+		a.PutStr(contract.PGQueryID, strconv.FormatInt(p.d.key.queryid, 10))
+		a.PutStr(contract.PGRoleName, p.d.rolname)
 		if t, ok := q.texts.Peek(p.d.key); ok && t.text != "" {
-			a.PutStr("db.query.text", t.text)
-			a.PutStr("db.operation.name", t.op)
+			a.PutStr(contract.AttrQueryText, t.text)
+			a.PutStr(contract.AttrQueryTextHash, normalizedHash(t.text))
+			a.PutStr(contract.AttrOperationName, t.op)
 		}
-		a.PutStr("user.name", p.d.rolname)
 	}
 	lb.Logs().ResourceLogs().MoveAndAppendTo(b.Logs.ResourceLogs())
 }

@@ -61,11 +61,12 @@ CREATE FUNCTION bump() RETURNS int LANGUAGE plpgsql VOLATILE AS 'BEGIN INSERT IN
 	plans := map[string]string{}
 	for _, ev := range events(b.Logs, "db.server.query_plan") {
 		text, _ := ev.Attributes().Get("db.query.text")
-		src, _ := ev.Attributes().Get("db.query.plan.source")
+		src, _ := ev.Attributes().Get("dbintel.query_plan.source")
 		if src.Str() != "explain" {
 			t.Fatalf("source %q", src.Str())
 		}
-		plans[text.Str()] = ev.Body().Str()
+		plan, _ := ev.Attributes().Get("postgresql.query_plan")
+		plans[text.Str()] = plan.Str()
 	}
 	var sawBump, sawItems bool
 	for text, body := range plans {
@@ -131,8 +132,8 @@ END $f$`)
 	for _, ev := range events(b.Logs, "db.server.query_plan") {
 		if text, _ := ev.Attributes().Get("db.query.text"); strings.HasPrefix(text.Str(), "UPDATE items") {
 			sawUpdate = true
-			if !strings.Contains(ev.Body().Str(), `"Node Type":"ModifyTable"`) {
-				t.Fatalf("UPDATE plan: %s", ev.Body().Str())
+			if plan, _ := ev.Attributes().Get("postgresql.query_plan"); !strings.Contains(plan.Str(), `"Node Type":"ModifyTable"`) {
+				t.Fatalf("UPDATE plan: %s", plan.Str())
 			}
 		}
 	}

@@ -76,6 +76,12 @@ func testTarget() scrape.Target {
 	return scrape.NewTarget("postgresql", "127.0.0.1", 5432, map[string]string{"deployment.environment.name": "test"})
 }
 
+func deltaTarget() scrape.Target {
+	t := testTarget()
+	t.Temporality = scrape.Delta
+	return t
+}
+
 // startServer starts PostgreSQL and returns a config pointing at it.
 func startServer(t *testing.T, opts ...pgtest.Option) (*pgtest.Server, Config) {
 	t.Helper()
@@ -86,13 +92,20 @@ func startServer(t *testing.T, opts ...pgtest.Option) (*pgtest.Server, Config) {
 	return srv, cfg
 }
 
-// collectorNamed builds the collectors for cfg and returns the named one.
+// collectorNamed builds the collectors for cfg and returns the named one;
+// its counters are deltas (collectorWith chooses).
 func collectorNamed(t *testing.T, cfg Config, name string) scrape.Collector {
+	t.Helper()
+	return collectorWith(t, cfg, name, scrape.Delta)
+}
+
+func collectorWith(t *testing.T, cfg Config, name string, temporality scrape.Temporality) scrape.Collector {
 	t.Helper()
 	target, err := NewTarget(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	target.Temporality = temporality
 	cols, closeFn, err := NewCollectors(cfg, target, nil, nil)
 	if err != nil {
 		t.Fatal(err)

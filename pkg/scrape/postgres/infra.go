@@ -25,17 +25,21 @@ type infraCollector struct {
 	interval time.Duration
 	enabled  map[string]bool
 	deltas   *scrape.Deltas
+	ratios   *scrape.Deltas // created on first use
 	log      *slog.Logger
 	failing  map[string]bool // sections whose failure was logged
 }
 
 func (c *infraCollector) Name() string            { return "postgresql.metrics" }
 func (c *infraCollector) Interval() time.Duration { return c.interval }
-func (c *infraCollector) NeedsBaseline() bool     { return true }
+func (c *infraCollector) NeedsBaseline() bool     { return c.target.Temporality == scrape.Delta }
 
 func (c *infraCollector) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
+	if c.ratios == nil {
+		c.ratios = scrape.NewDeltas(maxRatioSeries)
+	}
 	mb := scrape.NewMetricsBuilder(c.target, scopeName)
-	e := &emitter{mb: mb, deltas: c.deltas, now: now, enabled: c.enabled}
+	e := &emitter{mb: mb, deltas: c.deltas, ratios: c.ratios, now: now, enabled: c.enabled}
 	err := c.conn.Do(ctx, func(ctx context.Context, conn *pgx.Conn, version int) error {
 		rows, err := queryDatabaseStats(ctx, conn)
 		if err != nil {
@@ -63,6 +67,7 @@ func (c *infraCollector) Collect(ctx context.Context, now time.Time) (pipeline.B
 		return nil
 	})
 	c.deltas.Sweep()
+	c.ratios.Sweep()
 	if err != nil {
 		return pipeline.Batch{}, fmt.Errorf("scrape %s: metrics: %w", c.target.Name(), err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 // Version-gated SQL of the server-level sections.
@@ -27,7 +29,7 @@ WHERE l.relation IS NOT NULL AND d.datname = current_database() GROUP BY 1, 2, 3
   CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::int8 END,
   EXTRACT(EPOCH FROM write_lag)::float8, EXTRACT(EPOCH FROM flush_lag)::float8, EXTRACT(EPOCH FROM replay_lag)::float8
 FROM pg_stat_replication`
-	sqlArchiver = ownMarker + `SELECT archived_count, failed_count, EXTRACT(EPOCH FROM now() - last_archived_time)::float8 FROM pg_stat_archiver`
+	sqlArchiver = ownMarker + `SELECT archived_count, failed_count, EXTRACT(EPOCH FROM now() - COALESCE(last_archived_time, now()))::float8 FROM pg_stat_archiver`
 	sqlWAL14    = ownMarker + `SELECT wal_records, wal_fpi, wal_bytes::int8, wal_buffers_full FROM pg_stat_wal`
 	sqlSlots    = ownMarker + `SELECT slot_name, slot_type, active,
   CASE WHEN pg_is_in_recovery() OR restart_lsn IS NULL THEN NULL ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::int8 END
@@ -89,7 +91,7 @@ func scrapeConnections(ctx context.Context, conn *pgx.Conn, _ int, e *emitter) e
 	var n int64
 	rows, _ := conn.Query(ctx, sqlConnections)
 	_, err := pgx.ForEachRow(rows, []any{&db, &state, &wait, &app, &n}, func() error {
-		e.value(mConnections, n, "db.namespace", db, "state", state, "wait_event_type", wait, "postgresql.application_name", app)
+		e.value(mConnections, n, contract.AttrNamespace, db, "state", state, "wait_event_type", wait, "postgresql.application_name", app)
 		return nil
 	})
 	return err
@@ -101,7 +103,7 @@ func scrapeLocks(ctx context.Context, conn *pgx.Conn, _ int, e *emitter) error {
 	var n int64
 	rows, _ := conn.Query(ctx, sqlLocks)
 	_, err := pgx.ForEachRow(rows, []any{&db, &mode, &typ, &granted, &n}, func() error {
-		e.value(mLocks, n, "db.namespace", db, "mode", mode, "lock_type", typ, "granted", fmt.Sprint(granted))
+		e.value(mLocks, n, contract.AttrNamespace, db, "mode", mode, "lock_type", typ, "granted", fmt.Sprint(granted))
 		return nil
 	})
 	return err
@@ -112,7 +114,7 @@ func scrapeDatabaseLocks(ctx context.Context, conn *pgx.Conn, _ int, e *emitter)
 	var n int64
 	rows, _ := conn.Query(ctx, sqlDatabaseLocks)
 	_, err := pgx.ForEachRow(rows, []any{&db, &rel, &mode, &typ, &n}, func() error {
-		e.value(mDatabaseLocks, n, "relation", rel, "mode", mode, "lock_type", typ, "db.namespace", db)
+		e.value(mDatabaseLocks, n, "relation", rel, "mode", mode, "lock_type", typ, contract.AttrNamespace, db)
 		return nil
 	})
 	return err
@@ -190,7 +192,7 @@ func scrapeVacuumProgress(ctx context.Context, conn *pgx.Conn, _ int, e *emitter
 	rows, _ := conn.Query(ctx, sqlVacuumProgress)
 	_, err := pgx.ForEachRow(rows, []any{&db, &relid, &phase, &progress}, func() error {
 		if progress != nil {
-			e.float(mVacuumProgress, *progress, "db.namespace", db, "postgresql.relation_id", fmt.Sprint(relid), "phase", phase)
+			e.float(mVacuumProgress, *progress, contract.AttrNamespace, db, "postgresql.relation_id", fmt.Sprint(relid), "phase", phase)
 		}
 		return nil
 	})

@@ -70,7 +70,7 @@ func TestEveryDefaultMetricPresent(t *testing.T) {
 		if m.Unit() != d.Unit {
 			t.Errorf("%s unit %q, want %q", d.Name, m.Unit(), d.Unit)
 		}
-		wantType := map[scrape.Kind]pmetric.MetricType{scrape.Gauge: pmetric.MetricTypeGauge, scrape.DeltaSum: pmetric.MetricTypeSum, scrape.UpDownSum: pmetric.MetricTypeSum}[d.Kind]
+		wantType := map[scrape.Kind]pmetric.MetricType{scrape.Gauge: pmetric.MetricTypeGauge, scrape.Counter: pmetric.MetricTypeSum, scrape.UpDownSum: pmetric.MetricTypeSum}[d.Kind]
 		if m.Type() != wantType {
 			t.Errorf("%s type %v, want %v", d.Name, m.Type(), wantType)
 		}

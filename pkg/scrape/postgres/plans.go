@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
@@ -70,21 +71,22 @@ func (p *planLog) event(lb *scrape.LogsBuilder, e planEntry, now time.Time) {
 		}
 		return
 	}
-	lr := lb.Event(e.db, "db.server.query_plan", now)
-	lr.Body().SetStr(string(masked))
+	lr := lb.Event(e.db, contract.EventQueryPlan, now)
 	a := lr.Attributes()
-	a.PutStr("db.query.plan.source", "auto_explain")
-	a.PutDouble("db.query.duration", e.durationMS/1000)
+	a.PutStr(contract.PGQueryPlan, string(masked))
+	a.PutStr(contract.PGPlanSource, planSourceAutoExplain)
+	a.PutDouble(contract.PGPlanDurationMS, e.durationMS)
 	if e.queryID != "" {
-		a.PutStr("db.query.id", e.queryID)
+		a.PutStr(contract.PGQueryID, e.queryID)
 	}
 	if text != "" {
-		a.PutStr("db.query.text", text)
+		a.PutStr(contract.AttrQueryText, text)
+		a.PutStr(contract.AttrQueryTextHash, normalizedHash(text))
 	}
 	if op != "" {
-		a.PutStr("db.operation.name", op)
+		a.PutStr(contract.AttrOperationName, op)
 	}
 	if e.user != "" {
-		a.PutStr("user.name", e.user)
+		a.PutStr(contract.PGRoleName, e.user)
 	}
 }

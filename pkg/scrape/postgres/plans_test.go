@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,19 +31,23 @@ func TestAutoExplainPlans(t *testing.T) {
 			waitFor(t, "the plan event", func() bool {
 				b := collect(t, c, time.Now())
 				for _, ev := range events(b.Logs, "db.server.query_plan") {
-					body = ev.Body().Str()
+					plan, _ := ev.Attributes().Get("postgresql.query_plan")
+					body = plan.Str()
+					if ev.Body().Type() != pcommon.ValueTypeEmpty {
+						t.Error("plan sent in the body; New Relic reads postgresql.query_plan")
+					}
 					q, _ := ev.Attributes().Get("db.query.text")
 					text = q.Str()
 					if strings.Contains(text, "pg_class") && strings.Contains(text, "relpages") {
 						found = true
-						if src, _ := ev.Attributes().Get("db.query.plan.source"); src.Str() != "auto_explain" {
+						if src, _ := ev.Attributes().Get("dbintel.query_plan.source"); src.Str() != "auto_explain" {
 							t.Errorf("source = %q", src.Str())
 						}
 						if ns, _ := ev.Attributes().Get("db.namespace"); ns.Str() != "postgres" {
 							t.Errorf("db.namespace = %q", ns.Str())
 						}
-						if _, ok := ev.Attributes().Get("db.query.id"); format == formatJSON && !ok {
-							t.Error("db.query.id missing from a jsonlog plan")
+						if _, ok := ev.Attributes().Get("postgresql.queryid"); format == formatJSON && !ok {
+							t.Error("postgresql.queryid missing from a jsonlog plan")
 						}
 					}
 				}

@@ -38,13 +38,13 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	logger = logger.With("target", target.Name())
 	conn := newConn(cc, logger)
 	cols := []scrape.Collector{
-		&infraCollector{target: target, conn: conn, interval: cfg.CollectionInterval, deltas: scrape.NewDeltas(maxInfraSeries), log: logger,
+		&infraCollector{target: target, conn: conn, interval: cfg.CollectionInterval, deltas: newCounters(target, maxInfraSeries), log: logger,
 			enabled: enabledMetrics(cfg.Metrics), failing: map[string]bool{}},
 	}
 	m := newPGMetrics(reg)
 	pool := newDBPool(conn, cc, cfg.Databases.MaxConnections, logger)
 	cols = append(cols, &tablesCollector{target: target, main: conn, pool: pool, cfg: cfg.Databases, interval: cfg.Databases.CollectionInterval,
-		enabled: enabledMetrics(cfg.Metrics), deltas: scrape.NewDeltas(maxInfraSeries), log: logger})
+		enabled: enabledMetrics(cfg.Metrics), deltas: newCounters(target, maxInfraSeries), log: logger})
 	if cfg.QueryStats.Enabled {
 		cols = append(cols, newQueryStats(target, conn, cfg.QueryStats, logger, m))
 	}
@@ -52,7 +52,7 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 		cols = append(cols, newSessions(target, conn, cfg.Sessions, m, logger))
 	}
 	for _, q := range cfg.CustomQueries {
-		cols = append(cols, &customCollector{target: target, pool: pool, q: q.withDefaults(), deltas: scrape.NewDeltas(maxCustomSeries)})
+		cols = append(cols, &customCollector{target: target, pool: pool, q: q.withDefaults(), deltas: newCounters(target, maxCustomSeries)})
 	}
 	closers := []func(){pool.Close, conn.Close}
 	if cfg.Plans.LogPath != "" {

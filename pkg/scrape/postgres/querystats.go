@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/md5" //nolint:gosec // a grouping key, as New Relic's receivers compute it, not a secret
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -10,16 +12,19 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
-// Per-database totals of pg_stat_statements.
+// Per-database totals of pg_stat_statements: the sum of the statements'
+// deltas, sent as running totals since the scraper started (cumulative) or
+// per interval (delta).
 var (
-	mQueryExecTime = m("postgresql.query.execution.time", "s", "Execution time of the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, on, rcv).from("pg_stat_statements")
-	mQueryCalls    = m("postgresql.query.calls", "{call}", "Calls of the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, on, extra).from("pg_stat_statements")
-	mQueryRows     = m("postgresql.query.rows", "{row}", "Rows returned or affected by the statements tracked by pg_stat_statements, per database.", scrape.DeltaSum, on, extra).from("pg_stat_statements")
+	mQueryExecTime = m("postgresql.query.execution.time", "s", "The total execution time of SQL statements tracked by pg_stat_statements for the database.", scrape.Counter, on, rcv).from("pg_stat_statements")
+	mQueryCalls    = m("postgresql.query.calls", "{call}", "Calls of the statements tracked by pg_stat_statements, per database.", scrape.Counter, on, extra).from("pg_stat_statements")
+	mQueryRows     = m("postgresql.query.rows", "{row}", "Rows returned or affected by the statements tracked by pg_stat_statements, per database.", scrape.Counter, on, extra).from("pg_stat_statements")
 )
 
 // stmtText is a query text ready to send.
@@ -41,13 +46,15 @@ type queryStats struct {
 	explain *explainer // nil unless query_stats.explain.enabled
 
 	lastAt      time.Time
+	since       time.Time               // start of the cumulative totals
+	totals      map[string]stmtCounters // per database, cumulative temporality only
 	lastReset   time.Time
 	lastDealloc int64
 	warnedHide  bool
 }
 
 func newQueryStats(target scrape.Target, conn *Conn, cfg QueryStatsConfig, log *slog.Logger, m *pgMetrics) *queryStats {
-	q := &queryStats{target: target, conn: conn, cfg: cfg, log: log, m: m,
+	q := &queryStats{target: target, conn: conn, cfg: cfg, log: log, m: m, since: time.Now(), totals: map[string]stmtCounters{},
 		obf: sqlmask.New("postgresql"), tracker: newStmtTracker(cfg.MaxStatements)}
 	q.texts, _ = lru.NewWithEvict(cfg.TextCacheSize, func(stmtKey, stmtText) { m.textEvicted.Inc() })
 	if cfg.Explain.Enabled {
@@ -180,9 +187,16 @@ func (q *queryStats) emit(deltas, top []stmtDelta, start, now time.Time) pipelin
 	mb := scrape.NewMetricsBuilder(q.target, scopeName)
 	lb := scrape.NewLogsBuilder(q.target, scopeName)
 	for db, t := range dbTotals(deltas) {
-		mb.Double(mQueryExecTime.MetricDef, start, now, msToS(t.execMS), "db.namespace", db)
-		mb.Int(mQueryCalls.MetricDef, start, now, t.calls, "db.namespace", db)
-		mb.Int(mQueryRows.MetricDef, start, now, t.rows, "db.namespace", db)
+		if q.target.Temporality != scrape.Delta {
+			// Databases are few (pg_database); the map stays small.
+			t = add(q.totals[db], t)
+			q.totals[db] = t
+			start = q.since
+		}
+		e := mb.For(resDatabase, db)
+		e.Double(mQueryExecTime.MetricDef, start, now, msToS(t.execMS), contract.AttrNamespace, db)
+		e.Int(mQueryCalls.MetricDef, start, now, t.calls, contract.AttrNamespace, db)
+		e.Int(mQueryRows.MetricDef, start, now, t.rows, contract.AttrNamespace, db)
 	}
 	for _, d := range top {
 		text, _ := q.texts.Peek(d.key)
@@ -191,36 +205,41 @@ func (q *queryStats) emit(deltas, top []stmtDelta, start, now time.Time) pipelin
 	return scrape.Batch(mb, lb)
 }
 
-// topQueryEvent writes one db.server.top_query event. Durations are in
-// seconds; counters are the interval's deltas.
+// topQueryEvent writes one db.server.top_query event with
+// nrpostgresqlreceiver's attributes: the interval's deltas, times in ms.
 func topQueryEvent(lb *scrape.LogsBuilder, d stmtDelta, text stmtText, now time.Time) {
-	lr := lb.Event(d.datname, "db.server.top_query", now)
+	lr := lb.Event(d.datname, contract.EventTopQuery, now)
 	a := lr.Attributes()
-	a.PutStr("db.query.id", strconv.FormatInt(d.key.queryid, 10))
+	a.PutStr(contract.PGQueryID, strconv.FormatInt(d.key.queryid, 10))
+	a.PutStr(contract.PGRoleName, d.rolname)
+	a.PutStr(contract.AttrQueryText, text.text)
 	if text.text != "" {
-		a.PutStr("db.query.text", text.text)
+		a.PutStr(contract.AttrQueryTextHash, normalizedHash(text.text))
 	}
 	if text.op != "" {
-		a.PutStr("db.operation.name", text.op)
+		a.PutStr(contract.AttrOperationName, text.op)
 	}
-	a.PutStr("user.name", d.rolname)
-	a.PutBool("postgresql.toplevel", d.key.toplevel)
 	c := d.d
-	a.PutInt("db.query.calls", c.calls)
-	a.PutDouble("db.query.total_time", msToS(c.execMS+c.planMS))
-	a.PutDouble("db.query.exec_time", msToS(c.execMS))
-	a.PutDouble("db.query.plan_time", msToS(c.planMS))
-	if c.calls > 0 {
-		a.PutDouble("db.query.mean_time", msToS(c.execMS)/float64(c.calls))
-	}
-	a.PutInt("db.query.rows", c.rows)
-	a.PutInt("postgresql.shared_blks_hit", c.sharedHit)
-	a.PutInt("postgresql.shared_blks_read", c.sharedRead)
-	a.PutInt("postgresql.shared_blks_dirtied", c.sharedDirtied)
-	a.PutInt("postgresql.shared_blks_written", c.sharedWritten)
-	a.PutInt("postgresql.local_blks_hit", c.localHit)
-	a.PutInt("postgresql.local_blks_read", c.localRead)
-	a.PutInt("postgresql.temp_blks_read", c.tempRead)
-	a.PutInt("postgresql.temp_blks_written", c.tempWritten)
-	a.PutInt("postgresql.wal_bytes", int64(c.walBytes))
+	a.PutInt(contract.PGCalls, c.calls)
+	a.PutDouble(contract.PGTotalExecTime, c.execMS)
+	a.PutDouble(contract.PGTotalPlanTime, c.planMS)
+	a.PutInt(contract.PGRows, c.rows)
+	a.PutInt(contract.PGSharedBlksHit, c.sharedHit)
+	a.PutInt(contract.PGSharedBlksRead, c.sharedRead)
+	a.PutInt(contract.PGSharedBlksDirtied, c.sharedDirtied)
+	a.PutInt(contract.PGSharedBlksWritten, c.sharedWritten)
+	a.PutInt(contract.PGTempBlksRead, c.tempRead)
+	a.PutInt(contract.PGTempBlksWritten, c.tempWritten)
+	a.PutBool(contract.PGToplevel, d.key.toplevel)
+	a.PutInt(contract.PGLocalBlksHit, c.localHit)
+	a.PutInt(contract.PGLocalBlksRead, c.localRead)
+	a.PutInt(contract.PGWALBytes, int64(c.walBytes))
+}
+
+// normalizedHash is db.query.text.normalized.hash: the hex MD5 of the
+// obfuscated text, so the same statement shape hashes alike in top_query and
+// query_sample events (New Relic's views group and join on it).
+func normalizedHash(obfuscated string) string {
+	sum := md5.Sum([]byte(obfuscated))
+	return hex.EncodeToString(sum[:])
 }

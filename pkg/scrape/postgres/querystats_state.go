@@ -116,16 +116,20 @@ func topN(deltas []stmtDelta, n int) []stmtDelta {
 	return deltas
 }
 
+// add sums the counters that per-database totals carry.
+func add(a, b stmtCounters) stmtCounters {
+	a.calls += b.calls
+	a.execMS += b.execMS
+	a.planMS += b.planMS
+	a.rows += b.rows
+	return a
+}
+
 // dbTotals sums deltas per database.
 func dbTotals(deltas []stmtDelta) map[string]stmtCounters {
 	out := map[string]stmtCounters{}
 	for _, d := range deltas {
-		t := out[d.datname]
-		t.calls += d.d.calls
-		t.execMS += d.d.execMS
-		t.planMS += d.d.planMS
-		t.rows += d.d.rows
-		out[d.datname] = t
+		out[d.datname] = add(out[d.datname], d.d)
 	}
 	return out
 }

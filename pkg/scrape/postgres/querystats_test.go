@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
@@ -48,9 +50,9 @@ func topQueries(t *testing.T, b pipeline.Batch) map[string]plog.LogRecord {
 
 func calls(t *testing.T, lr plog.LogRecord) int64 {
 	t.Helper()
-	v, ok := lr.Attributes().Get("db.query.calls")
+	v, ok := lr.Attributes().Get("postgresql.calls")
 	if !ok {
-		t.Fatal("db.query.calls missing")
+		t.Fatal("postgresql.calls missing")
 	}
 	return v.Int()
 }
@@ -94,13 +96,35 @@ func TestQueryStatsAcceptance(t *testing.T) {
 	if got := calls(t, lr); got != 100 {
 		t.Fatalf("calls delta = %d, want exactly 100", got)
 	}
-	for _, k := range []string{"db.query.id", "db.operation.name", "db.namespace", "user.name", "db.query.total_time", "db.query.mean_time"} {
-		if _, ok := lr.Attributes().Get(k); !ok {
-			t.Errorf("attribute %s missing", k)
+	// nrpostgresqlreceiver's top_query attributes and types.
+	a := lr.Attributes()
+	for k, typ := range map[string]pcommon.ValueType{
+		"db.system.name": pcommon.ValueTypeStr, "db.namespace": pcommon.ValueTypeStr, "db.query.text": pcommon.ValueTypeStr,
+		"postgresql.calls": pcommon.ValueTypeInt, "postgresql.rows": pcommon.ValueTypeInt,
+		"postgresql.shared_blks_dirtied": pcommon.ValueTypeInt, "postgresql.shared_blks_hit": pcommon.ValueTypeInt,
+		"postgresql.shared_blks_read": pcommon.ValueTypeInt, "postgresql.shared_blks_written": pcommon.ValueTypeInt,
+		"postgresql.temp_blks_read": pcommon.ValueTypeInt, "postgresql.temp_blks_written": pcommon.ValueTypeInt,
+		"postgresql.queryid": pcommon.ValueTypeStr, "postgresql.rolname": pcommon.ValueTypeStr,
+		"postgresql.total_exec_time": pcommon.ValueTypeDouble, "postgresql.total_plan_time": pcommon.ValueTypeDouble,
+		"db.query.text.normalized.hash": pcommon.ValueTypeStr, "db.operation.name": pcommon.ValueTypeStr,
+	} {
+		if v, ok := a.Get(k); !ok || v.Type() != typ {
+			t.Errorf("attribute %s missing or not %v", k, typ)
 		}
 	}
-	if ns, _ := b.Logs.ResourceLogs().At(0).Resource().Attributes().Get("db.namespace"); ns.Str() != "postgres" {
-		t.Errorf("resource db.namespace = %q", ns.Str())
+	for _, dup := range []string{"db.query.id", "db.query.calls", "db.query.exec_time", "db.query.total_time", "user.name"} {
+		if _, ok := a.Get(dup); ok {
+			t.Errorf("dbintel-only duplicate %s still sent", dup)
+		}
+	}
+	if v, _ := a.Get("postgresql.total_exec_time"); v.Double() <= 0 || v.Double() > 60_000 {
+		t.Errorf("total_exec_time %v: want the interval's milliseconds", v.Double())
+	}
+	if lr.Body().Type() != pcommon.ValueTypeEmpty {
+		t.Error("top_query has a body")
+	}
+	if sc := b.Logs.ResourceLogs().At(0).ScopeLogs().At(0).Scope(); sc.Name() != contract.ScopePostgreSQL {
+		t.Errorf("scope %q", sc.Name())
 	}
 	if pts := points(b.Metrics, "postgresql.query.calls", "db.namespace", "postgres"); len(pts) != 1 || pts[0].value() < 100 {
 		t.Fatalf("per-database calls total: %+v", pts)

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
@@ -164,14 +166,14 @@ func (s *sessions) emit(now time.Time) pipeline.Batch {
 	mb := scrape.NewMetricsBuilder(s.target, scopeName)
 	for k, n := range s.counts {
 		mb.Double(mSessions.MetricDef, time.Time{}, now, float64(n)/float64(s.samples),
-			"db.namespace", k.db, "state", k.state, "wait_event_type", k.waitType, "wait_event", k.waitEvent)
+			contract.AttrNamespace, k.db, "state", k.state, "wait_event_type", k.waitType, "wait_event", k.waitEvent)
 	}
 	lb := scrape.NewLogsBuilder(s.target, scopeName)
 	for _, k := range s.order {
 		a := s.active[k]
-		lr := lb.Event(a.last.datname, "db.server.query_sample", now)
+		lr := lb.Event(a.last.datname, contract.EventQuerySample, now)
 		s.sessionAttrs(lr.Attributes(), a.last)
-		lr.Attributes().PutInt("postgresql.sample_count", int64(a.count))
+		lr.Attributes().PutInt(contract.AttrSampleCount, int64(a.count))
 	}
 	for _, c := range s.chains {
 		s.blockingEvent(lb, c, now)
@@ -179,47 +181,77 @@ func (s *sessions) emit(now time.Time) pipeline.Batch {
 	return scrape.Batch(mb, lb)
 }
 
-// sessionAttrs writes the attributes of one session (postgresqlreceiver's
-// query_sample names, plus the shared db.query.* ones).
+// sessionAttrs writes the attributes of one session with
+// nrpostgresqlreceiver's query_sample names and forms (unset values are
+// empty strings or 0, as the receiver sends them), plus dbintel's extras.
 func (s *sessions) sessionAttrs(a pcommonMap, x session) {
 	text, op := s.obfuscate(x.query)
-	a.PutInt("postgresql.pid", int64(x.pid))
-	a.PutStr("postgresql.state", x.state)
-	a.PutStr("postgresql.wait_event_type", x.waitType)
-	a.PutStr("postgresql.wait_event", x.waitEvent)
-	a.PutStr("postgresql.application_name", x.app)
-	a.PutStr("postgresql.backend_type", x.backend)
-	a.PutStr("user.name", x.user)
+	a.PutStr(contract.AttrQueryText, text)
 	if text != "" {
-		a.PutStr("db.query.text", text)
+		a.PutStr(contract.AttrQueryTextHash, normalizedHash(text))
 	}
 	if op != "" {
-		a.PutStr("db.operation.name", op)
+		a.PutStr(contract.AttrOperationName, op)
 	}
+	tags := commentTags(x.query)
+	a.PutStr(contract.PGQueryCommentTags, tags.raw)
+	a.PutStr(contract.PGCommentServiceGUID, tags.serviceGUID)
+	a.PutStr(contract.AttrUserName, x.user)
+	a.PutStr(contract.PGState, x.state)
+	a.PutInt(contract.PGPID, int64(x.pid))
+	a.PutStr(contract.PGApplicationName, x.app)
+	a.PutStr(contract.AttrPeerAddress, x.clientAddr)
+	a.PutInt(contract.AttrPeerPort, int64(x.clientPort))
+	a.PutStr(contract.PGClientHostname, x.clientHost)
+	a.PutStr(contract.PGWaitEvent, x.waitEvent)
+	a.PutStr(contract.PGWaitEventType, x.waitType)
+	a.PutStr(contract.PGSampleQueryID, "")
 	if x.queryID != nil && *x.queryID != 0 {
-		a.PutStr("db.query.id", strconv.FormatInt(*x.queryID, 10))
+		a.PutStr(contract.PGSampleQueryID, strconv.FormatInt(*x.queryID, 10))
 	}
-	if x.queryStart != nil {
-		a.PutStr("postgresql.query_start", x.queryStart.UTC().Format(time.RFC3339Nano))
-		if x.state == "active" {
-			a.PutDouble("db.query.duration", x.now.Sub(*x.queryStart).Seconds())
-		}
+	a.PutStr(contract.PGQueryStart, rfc3339(x.queryStart, time.RFC3339Nano))
+	if x.queryStart != nil && x.state == "active" {
+		a.PutDouble(contract.PGTotalExecTime, float64(x.now.Sub(*x.queryStart).Microseconds())/1000)
 	}
+	a.PutStr(contract.PGBackendStart, rfc3339(x.backendStart, time.RFC3339Nano))
+	if x.backendStart != nil {
+		a.PutInt(contract.PGSessionDuration, int64(x.now.Sub(*x.backendStart).Seconds()))
+	}
+	a.PutStr(contract.PGBlockingPIDs, pgArray(x.blockedBy))
+	a.PutStr(contract.PGBlockingLockMode, x.lockMode)
+	a.PutStr(contract.PGBlockingLockType, x.lockType)
+	a.PutStr(contract.PGBlockingRelation, x.lockRelation)
+	a.PutStr(contract.PGBlockingStartTime, rfc3339(x.waitStart, time.RFC3339))
+	a.PutInt(contract.PGBlockingWait, 0)
+	if x.waitStart != nil {
+		a.PutInt(contract.PGBlockingWait, int64(x.now.Sub(*x.waitStart).Seconds()))
+	}
+	a.PutStr(contract.PGBlockingXactStart, rfc3339(x.xactStart, time.RFC3339))
 	if x.xactStart != nil {
-		a.PutStr("postgresql.blocking.transaction.start_time", x.xactStart.UTC().Format(time.RFC3339))
-		a.PutDouble("postgresql.transaction.duration", x.now.Sub(*x.xactStart).Seconds())
+		a.PutDouble(contract.PGXactDuration, x.now.Sub(*x.xactStart).Seconds())
 	}
-	if len(x.blockedBy) > 0 {
-		pids := a.PutEmptySlice("postgresql.blocking.pids")
-		for _, p := range x.blockedBy {
-			pids.AppendEmpty().SetInt(int64(p))
-		}
-		a.PutStr("postgresql.blocking.lock.mode", x.lockMode)
-		a.PutStr("postgresql.blocking.lock.type", x.lockType)
-		a.PutStr("postgresql.blocking.lock.relation", x.lockRelation)
-		if x.waitStart != nil {
-			a.PutStr("postgresql.blocking.start_time", x.waitStart.UTC().Format(time.RFC3339Nano))
-			a.PutInt("postgresql.blocking.wait_duration", int64(x.now.Sub(*x.waitStart).Seconds()))
-		}
+	a.PutStr(contract.PGBackendType, x.backend)
+}
+
+// rfc3339 formats t in UTC, "" for nil (the receiver's empty value).
+func rfc3339(t *time.Time, layout string) string {
+	if t == nil {
+		return ""
 	}
+	return t.UTC().Format(layout)
+}
+
+// pgArray formats pids as PostgreSQL's array text ("{1,2}", "{}"), the
+// form the receiver sends pg_blocking_pids in.
+func pgArray(pids []int32) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, p := range pids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(int(p)))
+	}
+	b.WriteByte('}')
+	return b.String()
 }

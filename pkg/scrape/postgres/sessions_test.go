@@ -2,11 +2,14 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
@@ -23,12 +26,21 @@ func events(b plog.Logs, name string) []plog.LogRecord {
 	return out
 }
 
+// intSlice reads an attribute holding pids: a slice, or PostgreSQL's
+// array text "{1,2}" (postgresql.blocking.pids, as the receiver sends it).
 func intSlice(lr plog.LogRecord, k string) []int64 {
 	v, ok := lr.Attributes().Get(k)
 	if !ok {
 		return nil
 	}
 	var out []int64
+	if v.Type() == pcommon.ValueTypeStr {
+		for _, f := range strings.FieldsFunc(strings.Trim(v.Str(), "{}"), func(r rune) bool { return r == ',' }) {
+			n, _ := strconv.ParseInt(f, 10, 64)
+			out = append(out, n)
+		}
+		return out
+	}
 	for i := 0; i < v.Slice().Len(); i++ {
 		out = append(out, v.Slice().At(i).Int())
 	}
@@ -69,7 +81,7 @@ func TestBlockingAcceptance(t *testing.T) {
 		t.Fatalf("%d blocking events, want 1", len(blocking))
 	}
 	ev := blocking[0]
-	chain := intSlice(ev, "postgresql.blocking.chain")
+	chain := intSlice(ev, "dbintel.blocking.chain")
 	if len(chain) != 2 || chain[0] != int64(holderPID) || chain[1] != int64(waiterPID) {
 		t.Fatalf("chain %v, want [%d %d] (root blocker first)", chain, holderPID, waiterPID)
 	}
@@ -93,6 +105,19 @@ func TestBlockingAcceptance(t *testing.T) {
 			}
 			if by := intSlice(s, "postgresql.blocking.pids"); len(by) != 1 || by[0] != int64(holderPID) {
 				t.Fatalf("waiter blocked by %v, want [%d]", by, holderPID)
+			}
+			attrs := s.Attributes().AsRaw()
+			for k, want := range map[string]any{"postgresql.blocking.pids": fmt.Sprintf("{%d}", holderPID), "postgresql.state": "active",
+				"network.peer.address": "127.0.0.1", "db.system.name": "postgresql"} {
+				if attrs[k] != want {
+					t.Errorf("waiter %s = %v, want %v", k, attrs[k], want)
+				}
+			}
+			for _, k := range []string{"postgresql.query_id", "postgresql.query_start", "postgresql.blocking.start_time", "postgresql.total_exec_time",
+				"db.query.text.normalized.hash", "postgresql.backend.connection.start", "network.peer.port"} {
+				if v, ok := attrs[k]; !ok || v == "" {
+					t.Errorf("waiter %s missing", k)
+				}
 			}
 			if text, _ := s.Attributes().Get("db.query.text"); strings.Contains(text.Str(), "999999") || text.Str() == "" {
 				t.Fatalf("sample text %q: missing or not obfuscated", text.Str())
@@ -152,7 +177,7 @@ func TestSessionsWindow(t *testing.T) {
 	if len(samples) != 1 {
 		t.Fatalf("%d samples, want 1 (one active query seen twice, idle not sampled)", len(samples))
 	}
-	if n, _ := samples[0].Attributes().Get("postgresql.sample_count"); n.Int() != 2 {
+	if n, _ := samples[0].Attributes().Get("dbintel.sample_count"); n.Int() != 2 {
 		t.Fatalf("sample_count = %d, want 2", n.Int())
 	}
 }

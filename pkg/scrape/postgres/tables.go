@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
@@ -17,7 +18,7 @@ import (
 // most used indexes: ordering by pg_total_relation_size would stat the
 // files of every relation each time.
 const (
-	sqlTables = ownMarker + `SELECT t.schemaname || '.' || t.relname, t.n_live_tup, t.n_dead_tup, t.n_tup_ins, t.n_tup_upd, t.n_tup_del, t.n_tup_hot_upd,
+	sqlTables = ownMarker + `SELECT t.schemaname, t.relname, t.n_live_tup, t.n_dead_tup, t.n_tup_ins, t.n_tup_upd, t.n_tup_del, t.n_tup_hot_upd,
   t.seq_scan, t.vacuum_count, t.autovacuum_count, t.analyze_count + t.autoanalyze_count,
   EXTRACT(EPOCH FROM now() - GREATEST(t.last_vacuum, t.last_autovacuum))::float8,
   EXTRACT(EPOCH FROM now() - GREATEST(t.last_analyze, t.last_autoanalyze))::float8,
@@ -27,9 +28,9 @@ const (
 FROM pg_stat_user_tables t JOIN pg_statio_user_tables io USING (relid)
 ORDER BY t.n_live_tup + t.n_dead_tup DESC, t.relid LIMIT $1`
 	sqlTableCount = ownMarker + `SELECT count(*) FROM pg_stat_user_tables`
-	sqlIndexes    = ownMarker + `SELECT schemaname || '.' || relname, indexrelname, idx_scan, pg_relation_size(indexrelid)
+	sqlIndexes    = ownMarker + `SELECT schemaname, relname, indexrelname, idx_scan, pg_relation_size(indexrelid)
 FROM pg_stat_user_indexes ORDER BY idx_scan DESC, indexrelid LIMIT $1`
-	sqlFunctions = ownMarker + `SELECT schemaname || '.' || funcname, calls FROM pg_stat_user_functions ORDER BY calls DESC LIMIT $1`
+	sqlFunctions = ownMarker + `SELECT schemaname, funcname, calls FROM pg_stat_user_functions ORDER BY calls DESC LIMIT $1`
 )
 
 // tablesCollector reads table, index and function statistics of every
@@ -47,7 +48,7 @@ type tablesCollector struct {
 
 func (c *tablesCollector) Name() string            { return "postgresql.tables" }
 func (c *tablesCollector) Interval() time.Duration { return c.interval }
-func (c *tablesCollector) NeedsBaseline() bool     { return true }
+func (c *tablesCollector) NeedsBaseline() bool     { return c.target.Temporality == scrape.Delta }
 
 func (c *tablesCollector) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
 	dbs, err := databases(ctx, c.main, c.cfg)
@@ -84,19 +85,20 @@ func (c *tablesCollector) scrapeDatabase(ctx context.Context, conn *pgx.Conn, db
 	if err := conn.QueryRow(ctx, sqlTableCount).Scan(&count); err != nil {
 		return fmt.Errorf("pg_stat_user_tables: %w", err)
 	}
-	e.value(mTableCount, count, "db.namespace", db)
+	e.at(resDatabase, db).value(mTableCount, count, contract.AttrNamespace, db)
 	var t tableRow
 	rows, _ := conn.Query(ctx, sqlTables, c.cfg.MaxTables)
 	if _, err := pgx.ForEachRow(rows, t.dest(), func() error { emitTable(e, db, &t); return nil }); err != nil {
 		return fmt.Errorf("pg_stat_user_tables: %w", err)
 	}
-	var table, index string
+	var schema, table, index string
 	var scans, size int64
 	rows, _ = conn.Query(ctx, sqlIndexes, c.cfg.MaxTables)
-	if _, err := pgx.ForEachRow(rows, []any{&table, &index, &scans, &size}, func() error {
-		attrs := []string{"db.namespace", db, "db.collection.name", table, "postgresql.index.name", index}
-		e.counter(mIndexScans, scans, attrs...)
-		e.value(mIndexSize, size, attrs...)
+	if _, err := pgx.ForEachRow(rows, []any{&schema, &table, &index, &scans, &size}, func() error {
+		ie := e.at(resDatabase, db, resTable, schema+"."+table, resIndex, index)
+		attrs := []string{contract.AttrNamespace, namespace(db, schema), contract.AttrCollection, table, resIndex, index}
+		ie.counter(mIndexScans, scans, attrs...)
+		ie.value(mIndexSize, size, attrs...)
 		return nil
 	}); err != nil {
 		return fmt.Errorf("pg_stat_user_indexes: %w", err)
@@ -104,9 +106,10 @@ func (c *tablesCollector) scrapeDatabase(ctx context.Context, conn *pgx.Conn, db
 	if e.on(mFunctionCalls) {
 		var fn string
 		var calls int64
+		fe := e.at(resDatabase, db)
 		rows, _ = conn.Query(ctx, sqlFunctions, c.cfg.MaxTables)
-		if _, err := pgx.ForEachRow(rows, []any{&fn, &calls}, func() error {
-			e.counter(mFunctionCalls, calls, "function", fn, "db.namespace", db)
+		if _, err := pgx.ForEachRow(rows, []any{&schema, &fn, &calls}, func() error {
+			fe.counter(mFunctionCalls, calls, "function", fn, contract.AttrNamespace, namespace(db, schema))
 			return nil
 		}); err != nil {
 			return fmt.Errorf("pg_stat_user_functions: %w", err)
@@ -115,8 +118,12 @@ func (c *tablesCollector) scrapeDatabase(ctx context.Context, conn *pgx.Conn, db
 	return nil
 }
 
+// namespace is db.namespace of a schema's objects, "database|schema" as
+// the receivers send it (OTel semantic conventions for PostgreSQL).
+func namespace(db, schema string) string { return db + "|" + schema }
+
 type tableRow struct {
-	name                                  string
+	schema, name                          string
 	live, dead, ins, upd, del, hotUpd     int64
 	seqScan, vacuums, autovacuums, analyz int64
 	vacuumAge, analyzeAge                 *float64
@@ -125,7 +132,7 @@ type tableRow struct {
 }
 
 func (t *tableRow) dest() []any {
-	d := []any{&t.name, &t.live, &t.dead, &t.ins, &t.upd, &t.del, &t.hotUpd, &t.seqScan, &t.vacuums, &t.autovacuums, &t.analyz,
+	d := []any{&t.schema, &t.name, &t.live, &t.dead, &t.ins, &t.upd, &t.del, &t.hotUpd, &t.seqScan, &t.vacuums, &t.autovacuums, &t.analyz,
 		&t.vacuumAge, &t.analyzeAge, &t.size}
 	for i := range t.blocks {
 		d = append(d, &t.blocks[i])
@@ -135,8 +142,11 @@ func (t *tableRow) dest() []any {
 
 var blockSources = [8]string{"heap_read", "heap_hit", "idx_read", "idx_hit", "toast_read", "toast_hit", "tidx_read", "tidx_hit"}
 
-func emitTable(e *emitter, db string, t *tableRow) {
-	at := []string{"db.namespace", db, "db.collection.name", t.name}
+// emitTable writes a table's metrics under its resource (database and
+// schema.table, as the receivers and New Relic's entity dashboard have it).
+func emitTable(root *emitter, db string, t *tableRow) {
+	e := root.at(resDatabase, db, resTable, t.schema+"."+t.name)
+	at := []string{contract.AttrNamespace, namespace(db, t.schema), contract.AttrCollection, t.name}
 	e.value(mRows, t.live, append(at, "state", "live")...)
 	e.value(mRows, t.dead, append(at, "state", "dead")...)
 	if t.live+t.dead > 0 {
