@@ -2,6 +2,7 @@ package newrelic
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -78,6 +79,7 @@ func scrapeThroughGateway(t *testing.T) (ingest *Ingest, pgEndpoint, mariaEndpoi
 		pgtest.WithSetting("deadlock_timeout", "'100ms'"),
 		pgtest.WithSetting("auto_explain.log_min_duration", "0"),
 		pgtest.WithSetting("auto_explain.log_format", "json"),
+		pgtest.WithSetting("log_destination", "'jsonlog'"), // carries query_id, which plan changes are keyed on
 		pgtest.WithSetting("wal_level", "replica"))
 	pgtest.StartStandby(t, pg)
 	maria := mariadbtest.Start(t, mariadbtest.WithPerformanceSchema())
@@ -135,9 +137,12 @@ func TestNewRelicViews(t *testing.T) {
 		t.Skip("starts PostgreSQL, MariaDB, the gateway and the scraper")
 	}
 	began := time.Now()
+	harness.Binary(t, "scraper") // builds both binaries once
+	built := time.Now()
 	defs, dashes := loadReference(t)
 	ingest, pgEndpoint, mariaEndpoint := scrapeThroughGateway(t)
 	store := NewStore(ingest.Events)
+	dumpEvents(t, ingest.Events)
 	t.Logf("New Relic would hold %v; not stored: %v", store.Types(), ingest.Dropped)
 
 	all := append(append([]*Definition(nil), defs["postgresql"]...), defs["mysql"]...)
@@ -159,7 +164,8 @@ func TestNewRelicViews(t *testing.T) {
 		rows = append(rows, judge(t, store, d, nil))
 	}
 	t.Logf("coverage (README \"New Relic views\"):\n%s", CoverageTable(rows))
-	t.Logf("took %s", time.Since(began).Round(time.Second))
+	t.Logf("took %s: building the binaries %s, the rest %s", time.Since(began).Round(time.Second),
+		built.Sub(began).Round(time.Second), time.Since(built).Round(time.Second))
 }
 
 // checkEntities wants exactly one entity per expected type, named by its
@@ -228,4 +234,28 @@ func judge(t *testing.T, store *Store, d *Dashboard, scope Scope) Coverage {
 		}
 	}
 	return row
+}
+
+// dumpEvents writes what New Relic would hold, one JSON event per line, to
+// the file DBINTEL_NEWRELIC_DUMP names (for looking at a failure).
+func dumpEvents(t *testing.T, events []Event) {
+	path := os.Getenv("DBINTEL_NEWRELIC_DUMP")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	enc := json.NewEncoder(f)
+	for _, e := range events {
+		a := map[string]any{"eventType": e.Type}
+		for k, v := range e.Attrs {
+			a[k] = v
+		}
+		if err := enc.Encode(a); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

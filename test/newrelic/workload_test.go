@@ -13,13 +13,17 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// planChangeAfter is when the index that changes the customer lookup's
+// plan is created: after the scraper read the first plans.
+const planChangeAfter = 5 * time.Second
+
 // pgSetup creates the schema the workload uses: a table with an index, a
-// plpgsql function (tracked with track_functions=all), and vacuumed stats.
+// plpgsql function (tracked with track_functions=all), and vacuumed stats;
+// the customer index comes later (planChangeAfter).
 func pgSetup(t *testing.T, pg *pgtest.Server) {
 	t.Helper()
 	pg.Exec(t, `CREATE TABLE orders(id serial PRIMARY KEY, customer int, amount numeric, note text);
 		INSERT INTO orders(customer, amount, note) SELECT g % 100, g, md5(g::text) FROM generate_series(1, 20000) g;
-		CREATE INDEX orders_customer ON orders(customer);
 		CREATE FUNCTION order_total(c int) RETURNS numeric LANGUAGE plpgsql AS $$
 		BEGIN RETURN (SELECT sum(amount) FROM orders WHERE customer = c); END $$;
 		ANALYZE orders`)
@@ -58,6 +62,20 @@ func pgWorkload(ctx context.Context, t *testing.T, pg *pgtest.Server, wg *sync.W
 		time.Sleep(100 * time.Millisecond)
 	})
 	loop(func(int) { run(conns[1], "SELECT pg_sleep(0.5)") })
+	// A plan change: the customer lookup runs as a sequential scan until
+	// an index appears a few seconds in.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-ctx.Done():
+		case <-time.After(planChangeAfter):
+			if c, err := pgx.Connect(ctx, pg.DSN()); err == nil {
+				run(c, "CREATE INDEX orders_customer ON orders(customer); ANALYZE orders")
+				_ = c.Close(context.Background())
+			}
+		}
+	}()
 	// Blocking chain: the holder keeps a row locked for 3 s while a
 	// second session waits for it.
 	loop(func(int) {
