@@ -72,3 +72,15 @@ func blockingChains(sample []session) [][]chainNode {
 	}
 	return chains
 }
+
+// chainMaxWait is the longest lock wait in a chain, in seconds. ok is false
+// when no session's wait start is known (pg_locks.waitstart is new in 14):
+// an unknown wait is left out, not sent as 0.
+func chainMaxWait(chain []chainNode) (secs float64, ok bool) {
+	for _, n := range chain {
+		if n.s.waitStart != nil {
+			secs, ok = max(secs, n.s.now.Sub(*n.s.waitStart).Seconds()), true
+		}
+	}
+	return secs, ok
+}

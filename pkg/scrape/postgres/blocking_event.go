@@ -21,14 +21,12 @@ func (s *sessions) blockingEvent(lb *scrape.LogsBuilder, chain []chainNode, now 
 	a.PutInt(contract.PGBlockingRootPID, int64(root.pid))
 	a.PutInt(contract.AttrBlockingWaiters, int64(len(chain)-1))
 	pids := a.PutEmptySlice(contract.AttrBlockingChain)
-	var maxWait float64
 	for _, n := range chain {
 		pids.AppendEmpty().SetInt(int64(n.s.pid))
-		if n.s.waitStart != nil {
-			maxWait = max(maxWait, n.s.now.Sub(*n.s.waitStart).Seconds())
-		}
 	}
-	a.PutDouble(contract.AttrBlockingMaxWait, maxWait)
+	if w, ok := chainMaxWait(chain); ok {
+		a.PutDouble(contract.AttrBlockingMaxWait, w)
+	}
 	if len(chain) > 1 { // the lock the first waiter wants
 		w := chain[1].s
 		a.PutStr(contract.PGBlockingLockMode, w.lockMode)

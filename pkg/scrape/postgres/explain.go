@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,7 +27,18 @@ type explainer struct {
 	cfg      ExplainConfig
 	attempts *lru.Cache[stmtKey, []time.Time]
 	failed   *lru.Cache[stmtKey, time.Time]
+	warned   *lru.Cache[string, warnState] // by error class
 }
+
+// warnState rate-limits the WARN lines of one error class.
+type warnState struct {
+	at         time.Time
+	suppressed int
+}
+
+// explainWarnEvery is how often one class of EXPLAIN failure is logged;
+// the failures counter counts every one.
+const explainWarnEvery = time.Hour
 
 // explainCacheSize bounds the per-statement budget and error memory.
 const explainCacheSize = 5000
@@ -35,6 +47,7 @@ func newExplainer(cfg ExplainConfig) *explainer {
 	e := &explainer{cfg: cfg}
 	e.attempts, _ = lru.New[stmtKey, []time.Time](explainCacheSize)
 	e.failed, _ = lru.New[stmtKey, time.Time](explainCacheSize)
+	e.warned, _ = lru.New[string, warnState](64)
 	return e
 }
 
@@ -94,6 +107,26 @@ func (e *explainer) explain(ctx context.Context, conn *pgx.Conn, version int, k 
 	return plan, nil
 }
 
+// warn logs a failed EXPLAIN at WARN, once per error class (SQLSTATE, or
+// "client" for errors raised before the server answered) and hour, so a
+// broken setup is visible without flooding the log.
+func (e *explainer) warn(log *slog.Logger, k stmtKey, err error, now time.Time) {
+	class := "client"
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		class = "SQLSTATE " + pgErr.Code
+	}
+	st, seen := e.warned.Get(class)
+	if seen && now.Sub(st.at) < explainWarnEvery {
+		st.suppressed++
+		e.warned.Add(class, st)
+		return
+	}
+	e.warned.Add(class, warnState{at: now})
+	log.Warn("opt-in EXPLAIN failed; the statement is not retried for explain.error_ttl", "class", class,
+		"db.query.id", k.queryid, "error", err, "same_class_since_last_warning", st.suppressed, "error_ttl", e.cfg.ErrorTTL)
+}
+
 func explainTx(ctx context.Context, conn *pgx.Conn, version int, text, function string) (plan []byte, err error) {
 	// BEGIN/ROLLBACK carry the marker too: pg_stat_statements tracks them.
 	if _, err := conn.Exec(ctx, ownMarker+"BEGIN READ ONLY", pgx.QueryExecModeSimpleProtocol); err != nil {
@@ -111,28 +144,38 @@ func explainTx(ctx context.Context, conn *pgx.Conn, version int, text, function 
 		nParams = max(nParams, n)
 	}
 	var out []byte
-	// Simple protocol: the text goes to the server as written, and pgx
-	// does not prepare (and cache) the EXPLAIN itself.
-	mode := pgx.QueryExecModeSimpleProtocol
 	switch {
 	case function != "":
 		// Validated as a (schema-qualified) identifier; the text is a parameter.
 		err = tx.QueryRow(ctx, ownMarker+"SELECT "+function+"($1)::text", text).Scan(&out)
 	case nParams == 0:
-		err = tx.QueryRow(ctx, ownMarker+"EXPLAIN (FORMAT JSON) "+text, mode).Scan(&out)
+		out, err = simpleQuery(ctx, tx, ownMarker+"EXPLAIN (FORMAT JSON) "+text)
 	case version >= 160000:
-		err = tx.QueryRow(ctx, ownMarker+"EXPLAIN (FORMAT JSON, GENERIC_PLAN) "+text, mode).Scan(&out)
+		out, err = simpleQuery(ctx, tx, ownMarker+"EXPLAIN (FORMAT JSON, GENERIC_PLAN) "+text)
 	default:
 		out, err = explainPrepared(ctx, tx, text, nParams)
 	}
 	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) {
-			return nil, fmt.Errorf("explain: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
-		}
 		return nil, fmt.Errorf("explain: %w", err)
 	}
 	return unwrapExplain(out)
+}
+
+// simpleQuery sends sql in one simple-protocol Query message exactly as
+// written and returns the single value it yields. pgx's own simple-protocol
+// mode would substitute $n on the client and fail for want of arguments
+// ("insufficient arguments"), and the extended protocol would make $n
+// parameters the server expects values for.
+func simpleQuery(ctx context.Context, conn *pgx.Conn, sql string) ([]byte, error) {
+	noteOwn(conn, sql)
+	res, err := conn.PgConn().Exec(ctx, sql).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(res) != 1 || len(res[0].Rows) != 1 || len(res[0].Rows[0]) != 1 {
+		return nil, errors.New("explain: unexpected output")
+	}
+	return res[0].Rows[0][0], nil
 }
 
 // explainPrepared is the pre-16 generic plan: a prepared statement forced

@@ -53,7 +53,7 @@ func (q *queryStats) explainTop(ctx context.Context, conn *pgx.Conn, version int
 		plan, err := q.explain.explain(ctx, conn, version, d.key, text, now)
 		if err != nil {
 			q.m.explainFailed.Inc()
-			q.log.Debug("explain failed; not retried for error_ttl", "db.query.id", d.key.queryid, "error", err)
+			q.explain.warn(q.log, d.key, err, now)
 			continue
 		}
 		out = append(out, explained{d: d, plan: plan})

@@ -163,7 +163,7 @@ func (q *queryStats) fetchTexts(ctx context.Context, conn *pgx.Conn, version int
 		return err
 	}
 	for k, raw := range texts {
-		t := stmtText{own: isOwn(raw)}
+		t := stmtText{own: q.conn.isOwn(k.userid, raw)}
 		if !t.own {
 			t.text, t.op = q.obf.Obfuscate(raw)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -172,6 +171,3 @@ func readTexts(ctx context.Context, conn *pgx.Conn, version int, keys []stmtKey)
 	}
 	return out, nil
 }
-
-// isOwn reports whether a statement text is one of the scraper's.
-func isOwn(text string) bool { return strings.Contains(text, strings.TrimSpace(ownMarker)) }
