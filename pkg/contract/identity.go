@@ -54,8 +54,11 @@ func BoundLabel(s string) string {
 		return s
 	}
 	sum := strconv.FormatUint(xxhash.Sum64String(s), 16)
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= MaxKeyLen {
+	// Only the part that is kept is repaired: a sender's 64 KB value costs
+	// one hash pass, not a copy (a cut rune is repaired too, past the cut).
+	short := len(s) <= MaxKeyLen
+	s = strings.ToValidUTF8(s[:min(len(s), MaxKeyLen)], "\uFFFD")
+	if short && len(s) <= MaxKeyLen {
 		return s
 	}
 	cut := MaxKeyLen - len(sum) - 1
