@@ -47,7 +47,7 @@ func New(cfg Config, reg prometheus.Registerer) (*Limiter, error) {
 		refusals: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "memlimit", Name: "refusals_total",
 			Help: "Batches refused because the heap was above the soft limit."}),
 		forcedGCs: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dbintel", Subsystem: "memlimit", Name: "forced_gc_total",
-			Help: "Garbage collections forced because the heap was above the hard limit."}),
+			Help: "Garbage collections forced because the heap was above the soft limit."}),
 	}
 	if reg != nil {
 		reg.MustRegister(l.heapGauge, l.refusals, l.forcedGCs)
@@ -76,10 +76,12 @@ func (l *Limiter) heapBytes() uint64 {
 	l.checkedAt = now
 	l.heap = l.readHeap()
 	heap := l.heap
-	// Garbage already unreachable may be most of the heap; collecting it now
-	// is cheaper than refusing data for a whole GC cycle. One forced GC at a
-	// time, outside the lock: other callers answer from the last reading.
-	gc := heap >= l.hard && now.Sub(l.lastGC) >= time.Second && !l.collecting
+	// The reading counts garbage not yet collected. Above the soft limit it
+	// may be most of the heap, and while every batch is refused nothing
+	// allocates, so the runtime would not collect it for minutes: collect it
+	// now, at most once a second. One forced GC at a time, outside the lock:
+	// other callers answer from the last reading.
+	gc := heap >= l.soft && now.Sub(l.lastGC) >= time.Second && !l.collecting
 	if gc {
 		l.lastGC, l.collecting = now, true
 	}

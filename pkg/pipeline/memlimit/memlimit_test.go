@@ -23,9 +23,10 @@ func TestRefusesAboveSoftLimitAndRecovers(t *testing.T) {
 	}
 	clock := time.Unix(0, 0)
 	heap := uint64(50 << 20)
+	afterGC := uint64(150 << 20) // what a collection leaves
 	l.now = func() time.Time { return clock }
 	l.readHeap = func() uint64 { return heap }
-	l.collect = func() { heap = 20 << 20 } // a collection frees most of it
+	l.collect = func() { heap = afterGC }
 
 	process := func() error {
 		_, err := l.Process(context.Background(), pipeline.NewBatch())
@@ -42,13 +43,27 @@ func TestRefusesAboveSoftLimitAndRecovers(t *testing.T) {
 	clock = clock.Add(time.Second)
 	err = process()
 	if !errors.Is(err, pipeline.ErrRefused) {
-		t.Fatalf("above soft limit: got %v, want a refusal", err)
+		t.Fatalf("above soft limit, live data: got %v, want a refusal", err)
 	}
 	if d, ok := pipeline.RetryAfter(err); !ok || d != cfg.RetryAfter {
 		t.Fatalf("retry hint = %v %v", d, ok)
 	}
-	if got := testutil.ToFloat64(l.forcedGCs); got != 0 {
-		t.Fatalf("forced GCs below the hard limit = %v", got)
+	if got := testutil.ToFloat64(l.forcedGCs); got != 1 {
+		t.Fatalf("forced GCs above the soft limit = %v, want 1", got)
+	}
+
+	// Garbage above the soft limit: with every batch refused nothing
+	// allocates, so the runtime would not collect it for minutes; the
+	// limiter's own collection frees it (the gateway used to refuse normal
+	// traffic for minutes after a burst of large requests).
+	heap, afterGC = 150<<20, 20<<20
+	clock = clock.Add(100 * time.Millisecond)
+	if err := process(); !errors.Is(err, pipeline.ErrRefused) {
+		t.Fatalf("within a second of the last forced collection: got %v, want a refusal", err)
+	}
+	clock = clock.Add(time.Second)
+	if err := process(); err != nil {
+		t.Fatalf("above the soft limit with garbage only, the forced collection should have freed the heap: %v", err)
 	}
 
 	heap = 250 << 20
@@ -56,11 +71,11 @@ func TestRefusesAboveSoftLimitAndRecovers(t *testing.T) {
 	if err := process(); err != nil {
 		t.Fatalf("above the hard limit the forced collection should have freed the heap: %v", err)
 	}
-	if got := testutil.ToFloat64(l.forcedGCs); got != 1 {
-		t.Fatalf("forced GCs = %v, want 1", got)
+	if got := testutil.ToFloat64(l.forcedGCs); got != 3 {
+		t.Fatalf("forced GCs = %v, want 3", got)
 	}
-	if got := testutil.ToFloat64(l.refusals); got != 1 {
-		t.Fatalf("refusals = %v, want 1", got)
+	if got := testutil.ToFloat64(l.refusals); got != 2 {
+		t.Fatalf("refusals = %v, want 2", got)
 	}
 }
 
