@@ -16,19 +16,26 @@ import (
 
 // Per-database views. The cap keeps the tables with the most rows and the
 // most used indexes: ordering by pg_total_relation_size would stat the
-// files of every relation each time.
+// files of every relation each time. pg_relation_size opens the relation,
+// so a relation someone holds an AccessExclusiveLock on (LOCK TABLE, ALTER,
+// VACUUM FULL) would block the whole query until its timeout: its size is
+// skipped (NULL) instead.
 const (
+	unlocked  = `NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.mode = 'AccessExclusiveLock' AND l.relation = `
+	unlockedT = unlocked + `t.relid)`
+	unlockedI = unlocked + `indexrelid)`
 	sqlTables = ownMarker + `SELECT t.schemaname, t.relname, t.n_live_tup, t.n_dead_tup, t.n_tup_ins, t.n_tup_upd, t.n_tup_del, t.n_tup_hot_upd,
   t.seq_scan, t.vacuum_count, t.autovacuum_count, t.analyze_count + t.autoanalyze_count,
   EXTRACT(EPOCH FROM now() - GREATEST(t.last_vacuum, t.last_autovacuum))::float8,
   EXTRACT(EPOCH FROM now() - GREATEST(t.last_analyze, t.last_autoanalyze))::float8,
-  pg_relation_size(t.relid),
+  CASE WHEN ` + unlockedT + ` THEN pg_relation_size(t.relid) END,
   COALESCE(io.heap_blks_read, 0), COALESCE(io.heap_blks_hit, 0), COALESCE(io.idx_blks_read, 0), COALESCE(io.idx_blks_hit, 0),
   COALESCE(io.toast_blks_read, 0), COALESCE(io.toast_blks_hit, 0), COALESCE(io.tidx_blks_read, 0), COALESCE(io.tidx_blks_hit, 0)
 FROM pg_stat_user_tables t JOIN pg_statio_user_tables io USING (relid)
 ORDER BY t.n_live_tup + t.n_dead_tup DESC, t.relid LIMIT $1`
 	sqlTableCount = ownMarker + `SELECT count(*) FROM pg_stat_user_tables`
-	sqlIndexes    = ownMarker + `SELECT schemaname, relname, indexrelname, idx_scan, pg_relation_size(indexrelid)
+	sqlIndexes    = ownMarker + `SELECT schemaname, relname, indexrelname, idx_scan,
+  CASE WHEN ` + unlockedI + ` THEN pg_relation_size(indexrelid) END
 FROM pg_stat_user_indexes ORDER BY idx_scan DESC, indexrelid LIMIT $1`
 	sqlFunctions = ownMarker + `SELECT schemaname, funcname, calls FROM pg_stat_user_functions ORDER BY calls DESC LIMIT $1`
 )
@@ -92,13 +99,16 @@ func (c *tablesCollector) scrapeDatabase(ctx context.Context, conn *pgx.Conn, db
 		return fmt.Errorf("pg_stat_user_tables: %w", err)
 	}
 	var schema, table, index string
-	var scans, size int64
+	var scans int64
+	var size *int64
 	rows, _ = conn.Query(ctx, sqlIndexes, c.cfg.MaxTables)
 	if _, err := pgx.ForEachRow(rows, []any{&schema, &table, &index, &scans, &size}, func() error {
 		ie := e.at(resDatabase, db, resTable, schema+"."+table, resIndex, index)
 		attrs := []string{contract.AttrNamespace, namespace(db, schema), contract.AttrCollection, table, resIndex, index}
 		ie.counter(mIndexScans, scans, attrs...)
-		ie.value(mIndexSize, size, attrs...)
+		if size != nil {
+			ie.value(mIndexSize, *size, attrs...)
+		}
 		return nil
 	}); err != nil {
 		return fmt.Errorf("pg_stat_user_indexes: %w", err)
@@ -127,7 +137,7 @@ type tableRow struct {
 	live, dead, ins, upd, del, hotUpd     int64
 	seqScan, vacuums, autovacuums, analyz int64
 	vacuumAge, analyzeAge                 *float64
-	size                                  int64
+	size                                  *int64
 	blocks                                [8]int64 // heap/idx/toast/tidx read, hit
 }
 
@@ -162,7 +172,9 @@ func emitTable(root *emitter, db string, t *tableRow) {
 	e.counter(mVacuumCount, t.vacuums, at...)
 	e.counter(mAutovacuumCount, t.autovacuums, at...)
 	e.counter(mAnalyzeCount, t.analyz, at...)
-	e.value(mTableSize, t.size, at...)
+	if t.size != nil {
+		e.value(mTableSize, *t.size, at...)
+	}
 	if t.vacuumAge != nil {
 		e.float(mVacuumAge, *t.vacuumAge, at...)
 	}
