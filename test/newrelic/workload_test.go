@@ -84,12 +84,14 @@ func pgWorkload(ctx context.Context, t *testing.T, pg *pgtest.Server, wg *sync.W
 			return
 		}
 		_, _ = tx.Exec(ctx, "UPDATE orders SET note = 'held' WHERE id = 1")
-		go func() { run(conns[3], "UPDATE orders SET note = 'waiter' WHERE id = 1") }()
+		waited := make(chan struct{})
+		go func() { run(conns[3], "UPDATE orders SET note = 'waiter' WHERE id = 1"); close(waited) }()
 		select {
 		case <-ctx.Done():
 		case <-time.After(3 * time.Second):
 		}
 		_ = tx.Rollback(context.Background())
+		<-waited
 		time.Sleep(500 * time.Millisecond)
 	})
 	// One deadlock: two sessions lock rows 2 and 3 in opposite order.
@@ -167,12 +169,14 @@ func mariaWorkload(ctx context.Context, t *testing.T, m *mariadbtest.Server, wg 
 			return
 		}
 		_, _ = tx.Exec("UPDATE orders SET note = 'held' WHERE id = 1")
-		go func() { _, _ = db.ExecContext(ctx, "UPDATE orders SET note = 'waiter' WHERE id = 1") }()
+		waited := make(chan struct{})
+		go func() { _, _ = db.ExecContext(ctx, "UPDATE orders SET note = 'waiter' WHERE id = 1"); close(waited) }()
 		select {
 		case <-ctx.Done():
 		case <-time.After(3 * time.Second):
 		}
 		_ = tx.Rollback()
+		<-waited
 		time.Sleep(500 * time.Millisecond)
 	})
 }
