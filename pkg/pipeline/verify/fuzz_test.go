@@ -21,6 +21,11 @@ func FuzzVerifyString(f *testing.F) {
 		"SELECT * FROM t WHERE a = 'x@y.com' AND b = 42 /* [HASHED:email:0123456789abcdef] */",
 		"[REDACTED:card] [HASHED:ssn:",
 		"(415) 555-2671 1-800-555-0199 phone 4155552671",
+		// Server-log structure (logtext.go), so the fuzzer starts inside it.
+		"ERROR:  duplicate key value violates unique constraint \"u\"\nDETAIL:  Key (a, b)=(x), y)) already exists.\nSTATEMENT:  INSERT INTO t VALUES ('x', 1)",
+		"LOG:  duration: 0.1 ms  execute <unnamed>: SELECT $1\nDETAIL:  parameters: $1 = 'a''b'\nCONTEXT:  SQL statement \"SELECT 'c'\"",
+		"LOG:  duration: 1 ms  plan:\n{\"Query Text\": \"SELECT 'q'\", \"Plan\": {\"Filter\": \"(a = 'f')\"}}",
+		"Duplicate entry 'v' for key 'k'; Query: 'INSERT INTO t VALUES ('w')', Error_code: 1062 0: len 4; hex 80000001; asc  ab;;",
 	} {
 		f.Add(s)
 	}
@@ -53,6 +58,11 @@ func FuzzVerifyString(f *testing.F) {
 		}
 		if again, changed, _ := v.redact(out, ""); changed || again != out {
 			t.Fatalf("second pass changed %q to %q", out, again)
+		}
+
+		text1, _, _ := v.cleanString(in, "", false, 0, "")
+		if text2, _, _ := v.cleanString(text1, "", false, 0, ""); text2 != text1 {
+			t.Fatalf("text path not idempotent: %q -> %q -> %q", in, text1, text2)
 		}
 
 		sql1, _, _ := v.cleanString(in, "db.statement", true, 0, "")

@@ -70,6 +70,7 @@ func maskLogText(s string, d dbms) string {
 	}
 	if len(tags) == 0 {
 		eds = message(s, 0, len(s), pg, eds)
+		eds = planLine(s, pg, eds)
 	}
 	for i, t := range tags {
 		end := sectionEnd(s, tags, i)
@@ -165,6 +166,20 @@ func message(s string, p, end int, d dbms, eds []edit) []edit {
 		}
 	}
 	return eds
+}
+
+// planLine masks one line of an auto_explain JSON plan that a shipper
+// without multi-line grouping sent alone (`\t  "Filter": "(a = 'x')",`).
+func planLine(s string, d dbms, eds []edit) []edit {
+	t := strings.TrimLeft(s, " \t")
+	if len(t) < 2 || t[0] != '"' || !isUpper(t[1]) {
+		return eds
+	}
+	if k := strings.Index(t, `": `); k < 0 || !sqlmask.IsExprKey(t[1:k]) {
+		return eds
+	}
+	at := len(s) - len(t)
+	return append(eds, edit{at, len(s), sqlmask.MaskPlan("{"+t, maskerFor(d))[1:]})
 }
 
 // maskPlanText masks an auto_explain plan: JSON through the plan masker,
