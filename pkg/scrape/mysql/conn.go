@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
@@ -31,9 +32,9 @@ type serverInfo struct {
 
 func (s serverInfo) system() string {
 	if s.mariadb {
-		return "mariadb"
+		return contract.SystemMariaDB
 	}
-	return "mysql"
+	return contract.SystemMySQL
 }
 
 // Conn is the one connection the scraper keeps to a server. Collectors run

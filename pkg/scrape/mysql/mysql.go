@@ -1,5 +1,5 @@
 // Package mysql collects MySQL 8.0+ and MariaDB 10.5+ infrastructure
-// metrics (mysqlreceiver names), query statistics from
+// metrics (nrmysqlreceiver names), query statistics from
 // performance_schema.events_statements_summary_by_digest, session samples
 // with lock waits, and opt-in EXPLAIN FORMAT=JSON plans, over one
 // connection per server.
@@ -20,13 +20,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
 
 // NewTarget derives the scrape target (server.address, server.port) from
-// the DSN. db.system.name is "mysql" here and becomes "mariadb" on the data
-// once the server has said what it is; the instance id always derives from
-// "mysql" so it is stable whether or not the server was reachable yet.
+// the DSN. The product is "mysql" here and becomes "mariadb" once the
+// server has said what it is (dbintel.db.product); db.system.name and the
+// instance id (host:port) stay the same either way, as New Relic's MySQL
+// entity expects.
 func NewTarget(cfg Config, labels map[string]string) (scrape.Target, error) {
 	mc, err := parseDSN(cfg.DSN.Value(), cfg.QueryTimeout)
 	if err != nil {
@@ -41,10 +43,10 @@ func NewTarget(cfg Config, labels map[string]string) (scrape.Target, error) {
 		host = h
 		port, _ = strconv.Atoi(p)
 	}
-	return scrape.NewTarget("mysql", host, port, labels), nil
+	return scrape.NewTarget(contract.SystemMySQL, host, port, labels), nil
 }
 
-// withSystem returns t with db.system.name of the connected server.
+// withSystem returns t with the product of the connected server.
 func withSystem(t scrape.Target, info serverInfo) scrape.Target {
 	t.System = info.system()
 	return t
