@@ -15,8 +15,6 @@ var exceptions = map[string]string{
 	"quickstart:mysql-otel / Server & Connections / X Plugin Worker Threads": reasonMysqlx,
 	"quickstart:mysql-otel / InnoDB Operations / Row Operations":             reasonInnodbRows,
 	"entity:infra-mysqlnode / Core Metric Details / Row operations / sec":    reasonInnodbRows,
-	"quickstart:mysql-otel / Replication / Replica Time Behind Source":       reasonReplica,
-	"quickstart:mysql-otel / Replication / Replica SQL Delay":                reasonReplica,
 
 	"dbintel:dbintel / Gateway breakers / Breaker transitions":      reasonBreaker,
 	"dbintel:dbintel / Gateway breakers / Time open per source (s)": reasonBreaker,
@@ -29,6 +27,5 @@ const (
 	// Checked on the test server: SHOW GLOBAL STATUS has no Innodb_rows_*
 	// and INFORMATION_SCHEMA.INNODB_METRICS no dml_* rows.
 	reasonInnodbRows = "InnoDB row counters (Innodb_rows_*): MySQL only, MariaDB 10.11 has neither the status variables nor the dml_* InnoDB metrics"
-	reasonReplica    = "needs a MariaDB replica; the test runs one server (test/mariadbtest has no replica helper)"
 	reasonBreaker    = "needs a breaker trip, which a normal workload never causes; test/e2e TestBreakerShedsAFloodingDatabaseThroughTheGateway produces these events, TestOwnDashboardsUseContractNames checks their names"
 )

@@ -69,7 +69,7 @@ func scraperConfig(t *testing.T) string {
 }
 
 // scrapeThroughGateway runs PostgreSQL 15 (with a streaming standby, so
-// replication is reported) and MariaDB under a workload, the scraper with
+// replication is reported) and MariaDB (a replica) under a workload, the scraper with
 // the default config through the gateway with the default config, into
 // a fake New Relic; it returns what New Relic would hold.
 func scrapeThroughGateway(t *testing.T) (ingest *Ingest, pgEndpoint, mariaEndpoint string) {
@@ -82,9 +82,13 @@ func scrapeThroughGateway(t *testing.T) (ingest *Ingest, pgEndpoint, mariaEndpoi
 		pgtest.WithSetting("log_destination", "'jsonlog'"), // carries query_id, which plan changes are keyed on
 		pgtest.WithSetting("wal_level", "replica"))
 	pgtest.StartStandby(t, pg)
-	maria := mariadbtest.Start(t, mariadbtest.WithPerformanceSchema())
+	// The scraped MariaDB replicates from another, so the Replication page
+	// has a replica to show.
+	source := mariadbtest.Start(t, mariadbtest.WithArgs("--log-bin=source-bin", "--server-id=1"))
+	maria := mariadbtest.Start(t, mariadbtest.WithPerformanceSchema(), mariadbtest.WithArgs("--server-id=2"))
 	pgSetup(t, pg)
 	mariaSetup(t, maria.DB(t, ""))
+	mariaReplicate(t, maria, source)
 
 	backend := fakebackend.Start(t)
 	gw := harness.StartGateway(t, harness.GatewayEnv(t, map[string]string{

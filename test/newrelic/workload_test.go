@@ -126,6 +126,25 @@ func mariaSetup(t *testing.T, db *sql.DB) {
 	}
 }
 
+// mariaReplicate makes replica replicate from source, with a delay, and
+// writes on the source so the replica has something to apply.
+func mariaReplicate(t *testing.T, replica, source *mariadbtest.Server) {
+	t.Helper()
+	db := replica.DB(t, "")
+	for _, s := range []string{
+		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = %d, MASTER_USER = 'root', MASTER_USE_GTID = no, MASTER_DELAY = 1", source.Port()),
+		"START SLAVE",
+	} {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("mariadb replica %q: %v", s, err)
+		}
+	}
+	t.Cleanup(func() { _, _ = db.Exec("STOP SLAVE") })
+	if _, err := source.DB(t, "test").Exec("CREATE TABLE replicated (id INT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // mariaWorkload runs reads, DML, prepared statements, slow queries
 // (long_query_time=0 counts every statement), temp tables, full joins and
 // a row lock wait every few seconds until ctx ends.
