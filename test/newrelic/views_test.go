@@ -167,7 +167,7 @@ func TestNewRelicViews(t *testing.T) {
 	for _, d := range loadOwnDashboards(t) {
 		rows = append(rows, judge(t, store, d, nil))
 	}
-	t.Logf("coverage (README \"New Relic views\"):\n%s", CoverageTable(rows))
+	t.Logf("coverage (README \"New Relic views\"):\n%s\n%s", CoverageTable(rows), exceptionsTable())
 	t.Logf("took %s: building the binaries %s, the rest %s", time.Since(began).Round(time.Second),
 		built.Sub(began).Round(time.Second), time.Since(built).Round(time.Second))
 }
@@ -262,4 +262,19 @@ func dumpEvents(t *testing.T, events []Event) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// exceptionsTable renders the exceptions list for the README.
+func exceptionsTable() string {
+	keys := make([]string, 0, len(exceptions))
+	for k := range exceptions {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("| widget | why it stays empty here |\n|---|---|\n")
+	for _, k := range keys {
+		b.WriteString("| " + k + " | " + exceptions[k] + " |\n")
+	}
+	return b.String()
 }
