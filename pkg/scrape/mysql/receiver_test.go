@@ -154,8 +154,11 @@ func TestEmitStatusCumulative(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
 	since := t0.Add(-time.Minute)
 	d := scrape.NewCounters(100, scrape.Cumulative, since)
+	// MySQL 8.0 variables as its manual documents them (MariaDB lacks the
+	// last four: X Plugin, Innodb_rows_*, Innodb_os_log_fsyncs).
 	status := map[string]string{"Com_select": "10", "Uptime": "100", "Max_used_connections": "4", "Innodb_page_size": "16384",
-		"Innodb_buffer_pool_pages_total": "2028", "Mysqlx_connections_accepted": "3", "Mysqlx_worker_threads": "2"}
+		"Innodb_buffer_pool_pages_total": "2028", "Mysqlx_connections_accepted": "3", "Mysqlx_worker_threads": "2",
+		"Innodb_rows_read": "700", "Innodb_os_log_fsyncs": "12"}
 	mb := scrape.NewMetricsBuilder(testTarget(), scopeName)
 	emitStatus(mb, d, status, 1<<20, t0)
 	md := mb.Metrics()
@@ -175,6 +178,8 @@ func TestEmitStatusCumulative(t *testing.T) {
 		{"mysql.buffer_pool.pages", []string{"kind", "total"}, 2028},
 		{"mysql.mysqlx_connections", []string{"status", "accepted"}, 3},
 		{"mysql.mysqlx_worker_threads", []string{"kind", "available"}, 2},
+		{"mysql.row_operations", []string{"operation", "read"}, 700},
+		{"mysql.log_operations", []string{"operation", "fsyncs"}, 12},
 	} {
 		if p := points(md, c.name, c.attrs...); len(p) != 1 || p[0].value() != c.v {
 			t.Errorf("%s %v = %v, want %v", c.name, c.attrs, p, c.v)
