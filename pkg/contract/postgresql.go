@@ -31,7 +31,7 @@ const (
 	PGTempBlksRead      = "postgresql.temp_blks_read"
 	PGTempBlksWritten   = "postgresql.temp_blks_written"
 
-	// db.server.query_sample (also the sessions of a db.server.blocking body)
+	// db.server.query_sample
 	PGSampleQueryID      = "postgresql.query_id"
 	PGPID                = "postgresql.pid"
 	PGState              = "postgresql.state"
@@ -68,7 +68,7 @@ const (
 	PGPlanDurationMS = "dbintel.query_plan.duration"  // ms of the logged execution (auto_explain)
 
 	// db.server.blocking
-	PGBlockingRootPID   = "dbintel.blocking.root_pid"
-	PGBlockingSessions  = "sessions" // key of the body's session list
-	PGBlockingNodeDepth = "depth"    // key of a session's depth in the chain
+	PGBlockingRootPID  = "dbintel.blocking.root_pid"
+	PGBlockingSessions = "dbintel.blocking.sessions" // JSON array of the chain's sessions, root first
+	PGBlockingOmitted  = "dbintel.blocking.sessions_omitted"
 )

@@ -16,8 +16,49 @@ const (
 )
 
 // MarkerAt reports whether a marker starts at s[i].
-func MarkerAt(s string, i int) bool {
-	return strings.HasPrefix(s[i:], RedactPrefix) || strings.HasPrefix(s[i:], HashPrefix)
+func MarkerAt(s string, i int) bool { return markerEnd(s, i) > i }
+
+// markerEnd returns the index after the ']' of the marker at s[i], or -1.
+// Only the exact shapes the verifier writes count, [REDACTED:<type>] and
+// [HASHED:<type>:<16 hex>]: a sender's "[REDACTED: 4111 1111 1111 1111]"
+// is data, not a marker, and is scanned like any other text.
+func markerEnd(s string, i int) int {
+	rest := s[i:]
+	var hashed bool
+	switch {
+	case strings.HasPrefix(rest, RedactPrefix):
+		rest = rest[len(RedactPrefix):]
+	case strings.HasPrefix(rest, HashPrefix):
+		rest, hashed = rest[len(HashPrefix):], true
+	default:
+		return -1
+	}
+	n := 0
+	for n < len(rest) && rest[n]-'a' < 26 {
+		n++
+	}
+	if n == 0 || n > 16 {
+		return -1
+	}
+	if hashed {
+		if len(rest) < n+18 || rest[n] != ':' || !isHex(rest[n+1:n+17]) {
+			return -1
+		}
+		n += 17
+	}
+	if n >= len(rest) || rest[n] != ']' {
+		return -1
+	}
+	return len(s) - len(rest) + n + 1
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) && s[i]-'a' >= 6 {
+			return false
+		}
+	}
+	return true
 }
 
 // HasMarker reports whether s may hold a marker.
@@ -34,11 +75,9 @@ func MarkerSpans(s string, buf [][2]int) [][2]int {
 		}
 		i := off + k
 		off = i + 1
-		if MarkerAt(s, i) {
-			if e := strings.IndexByte(s[i:], ']'); e > 0 {
-				buf = append(buf, [2]int{i, i + e + 1})
-				off = i + e + 1
-			}
+		if e := markerEnd(s, i); e > 0 {
+			buf = append(buf, [2]int{i, e})
+			off = e
 		}
 	}
 	return buf
@@ -54,9 +93,9 @@ func Overlaps(spans [][2]int, start, end int) bool {
 // skipMarker returns the index of the ']' closing a marker at s[i], or i
 // when no marker starts there.
 func skipMarker(s string, i int) int {
-	if s[i] == '[' && MarkerAt(s, i) {
-		if e := strings.IndexByte(s[i:], ']'); e > 0 {
-			return i + e
+	if s[i] == '[' {
+		if e := markerEnd(s, i); e > 0 {
+			return e - 1
 		}
 	}
 	return i

@@ -111,3 +111,13 @@ func TestLogShapedDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestFakeMarkerIsScanned: only the markers the verifier writes are
+// skipped; a sender's look-alike around a card number is data.
+func TestFakeMarkerIsScanned(t *testing.T) {
+	v, _ := newTest(t, nil)
+	out, _, _ := v.cleanString("note [REDACTED: "+pCard+"] and [HASHED:x:"+pSSN+"]", "", false, 0, "")
+	if strings.Contains(out, pCard) || strings.Contains(out, pSSN) {
+		t.Fatalf("a look-alike marker hid data: %q", out)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -237,9 +238,23 @@ func topQueryEvent(lb *scrape.LogsBuilder, d stmtDelta, text stmtText, now time.
 }
 
 // normalizedHash is db.query.text.normalized.hash: the hex MD5 of the
-// obfuscated text, so the same statement shape hashes alike in top_query and
-// query_sample events (New Relic's views group and join on it).
+// obfuscated text with pg_stat_statements' placeholders ($1) written as the
+// obfuscator's "?", so one statement hashes alike in top_query events
+// (normalized by PostgreSQL) and query_sample events (obfuscated here); New
+// Relic's views group and join on it.
 func normalizedHash(obfuscated string) string {
-	sum := md5.Sum([]byte(obfuscated))
+	var b strings.Builder
+	b.Grow(len(obfuscated))
+	for i := 0; i < len(obfuscated); i++ {
+		if obfuscated[i] == '$' && i+1 < len(obfuscated) && obfuscated[i+1] >= '0' && obfuscated[i+1] <= '9' {
+			b.WriteByte('?')
+			for i+1 < len(obfuscated) && obfuscated[i+1] >= '0' && obfuscated[i+1] <= '9' {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(obfuscated[i])
+	}
+	sum := md5.Sum([]byte(b.String()))
 	return hex.EncodeToString(sum[:])
 }

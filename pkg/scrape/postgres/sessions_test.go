@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -90,7 +91,15 @@ func TestBlockingAcceptance(t *testing.T) {
 	if mode.Str() == "" || typ.Str() == "" {
 		t.Fatalf("lock not named: mode=%q type=%q", mode.Str(), typ.Str())
 	}
-	body := ev.Body().AsString()
+	sessionsJSON, _ := ev.Attributes().Get("dbintel.blocking.sessions")
+	body := sessionsJSON.Str()
+	var listed []map[string]any
+	if err := json.Unmarshal([]byte(body), &listed); err != nil || len(listed) != 2 || listed[0]["pid"] != float64(holderPID) {
+		t.Fatalf("dbintel.blocking.sessions = %s (%v)", body, err)
+	}
+	if ev.Body().Type() != pcommon.ValueTypeEmpty {
+		t.Fatal("blocking event has a body; New Relic would explode it into attributes")
+	}
 	if strings.Contains(body, "999999") {
 		t.Fatalf("literal leaked into the blocking event: %s", body)
 	}
@@ -179,5 +188,34 @@ func TestSessionsWindow(t *testing.T) {
 	}
 	if n, _ := samples[0].Attributes().Get("dbintel.sample_count"); n.Int() != 2 {
 		t.Fatalf("sample_count = %d, want 2", n.Int())
+	}
+}
+
+func TestChainJSONFitsNewRelicLimit(t *testing.T) {
+	s := newSessions(testTarget(), nil, DefaultConfig().Sessions, newPGMetrics(nil), slog.New(slog.DiscardHandler))
+	var chain []chainNode
+	for i := 0; i < 200; i++ {
+		chain = append(chain, chainNode{depth: i, s: session{pid: int32(1000 + i), state: "active", waitType: "Lock",
+			query: "UPDATE accounts SET balance = balance - 100 WHERE id = 4242"}})
+	}
+	out, omitted := s.chainJSON(chain)
+	var listed []chainSession
+	if err := json.Unmarshal([]byte(out), &listed); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if len(out) > maxChainJSON || omitted == 0 || len(listed)+omitted != len(chain) || listed[0].PID != 1000 {
+		t.Fatalf("%d bytes, %d listed, %d omitted", len(out), len(listed), omitted)
+	}
+	if strings.Contains(out, "4242") {
+		t.Fatal("literal leaked into the chain")
+	}
+}
+
+func TestNormalizedHashJoinsPlaceholders(t *testing.T) {
+	if normalizedHash("SELECT * FROM t WHERE a = $1 AND b = $12") != normalizedHash("SELECT * FROM t WHERE a = ? AND b = ?") {
+		t.Fatal("top_query ($n) and query_sample (?) forms hash differently")
+	}
+	if normalizedHash("SELECT 1") == normalizedHash("SELECT 2") || len(normalizedHash("x")) != 32 {
+		t.Fatal("hash does not tell texts apart or is not hex MD5")
 	}
 }
