@@ -10,8 +10,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -23,19 +26,22 @@ type Validator interface {
 	Validate() error
 }
 
-var envRef = regexp.MustCompile(`\$\{env:([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+var envRef = regexp.MustCompile(`\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}`)
 
-// ExpandEnv replaces ${env:NAME} and ${env:NAME:-default} in s. An unset
-// variable without a default is an error: a silently empty API key or DSN is
-// worse than refusing to start.
+// ExpandEnv replaces ${env:NAME} in s. As in the shell, ${env:NAME:-default}
+// takes the default when NAME is unset or empty, ${env:NAME-default} only
+// when it is unset (so NAME= can switch a listener off). An unset variable
+// without a default is an error: a silently empty API key or DSN is worse
+// than refusing to start.
 func ExpandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 	var missing []string
 	out := envRef.ReplaceAllStringFunc(s, func(ref string) string {
 		m := envRef.FindStringSubmatch(ref)
-		if v, ok := lookup(m[1]); ok && (v != "" || m[2] == "") {
+		v, ok := lookup(m[1])
+		switch {
+		case ok && (v != "" || m[2] != ":-"):
 			return v
-		}
-		if m[2] != "" {
+		case m[2] != "":
 			return m[3]
 		}
 		missing = append(missing, m[1])
@@ -58,7 +64,9 @@ func Load(path string, dst any) error {
 	return Parse(data, os.LookupEnv, dst)
 }
 
-// Parse is Load on bytes with an injectable environment, for tests.
+// Parse is Load on bytes with an injectable environment, for tests. Every
+// problem is reported at once: unset variables, unknown keys, wrong types and
+// what Validate finds in the rest, each with its YAML path and line.
 func Parse(data []byte, lookup func(string) (string, bool), dst any) error {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -72,19 +80,51 @@ func Parse(data []byte, lookup func(string) (string, bool), dst any) error {
 	var problems Problems
 	var values []string
 	expandNode(&root, "", lookup, &problems, &values)
-	if err := problems.Err(); err != nil {
-		return err
-	}
 	expanded, err := yaml.Marshal(&root)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	unknown := unknownKeys(&root, reflect.TypeOf(dst))
+	problems = append(problems, unknown...)
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err, expanded, &root, values)
+		decoded, err := decodeError(err, expanded, &root, values, unknown)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, decoded...)
 	}
-	return validate(dst)
+	// What decoded is validated too, except where a problem is already known.
+	var checked Problems
+	if err := validate(dst); err != nil {
+		if !errors.As(err, &checked) {
+			checked = Problems{{Msg: err.Error()}}
+		}
+	}
+	known := map[string]bool{}
+	for _, q := range problems {
+		known[q.Path] = true
+	}
+	lines := keyLines(&root)
+	for _, q := range checked {
+		if !known[q.Path] {
+			if q.Line == 0 {
+				q.Line = lines[q.Path]
+			}
+			problems = append(problems, q)
+		}
+	}
+	sort.SliceStable(problems, func(i, j int) bool { return lineOrder(problems[i]) < lineOrder(problems[j]) })
+	return problems.Err()
+}
+
+// lineOrder sorts problems by line, those without one last.
+func lineOrder(p Problem) int {
+	if p.Line == 0 {
+		return math.MaxInt
+	}
+	return p.Line
 }
 
 // validate runs dst's Validate with every Secret's value masked out of the
@@ -118,7 +158,9 @@ func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), p
 		}
 		v, err := ExpandEnv(n.Value, lookup)
 		if err != nil {
-			problems.Add(path, "%v", err)
+			*problems = append(*problems, Problem{Path: path, Line: n.Line, Msg: err.Error()})
+			// null keeps the default, so the rest still decodes and validates.
+			n.Value, n.Tag, n.Style = "null", "!!null", 0
 			return
 		}
 		n.Value = v
@@ -140,9 +182,11 @@ func Join(prefix, key string) string {
 	return prefix + "." + key
 }
 
-// Problem is one validation failure at a YAML path.
+// Problem is one validation failure at a YAML path; Line is its line in the
+// user's file, 0 when the value is a default the file does not set.
 type Problem struct {
 	Path string
+	Line int
 	Msg  string
 }
 
@@ -163,7 +207,7 @@ func (p *Problems) Merge(prefix string, err error) {
 	var nested Problems
 	if errors.As(err, &nested) {
 		for _, q := range nested {
-			*p = append(*p, Problem{Path: Join(prefix, q.Path), Msg: q.Msg})
+			*p = append(*p, Problem{Path: Join(prefix, q.Path), Line: q.Line, Msg: q.Msg})
 		}
 		return
 	}
@@ -181,10 +225,14 @@ func (p Problems) Err() error {
 func (p Problems) Error() string {
 	lines := make([]string, len(p))
 	for i, q := range p {
+		msg := q.Msg
+		if q.Line > 0 {
+			msg = fmt.Sprintf("line %d: %s", q.Line, msg)
+		}
 		if q.Path == "" {
-			lines[i] = q.Msg
+			lines[i] = msg
 		} else {
-			lines[i] = q.Path + ": " + q.Msg
+			lines[i] = q.Path + ": " + msg
 		}
 	}
 	return strings.Join(lines, "\n")

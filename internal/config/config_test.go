@@ -60,10 +60,12 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, yml, want string
 	}{
-		{"unset env", "forward:\n  key: ${env:NOPE}\n", "forward.key: environment variable NOPE is not set"},
-		{"unknown key", "forward:\n  endpont: x\n", "field endpont not found"},
-		{"bad duration", "forward:\n  timeout: ten\n", "line 2: cannot unmarshal"},
-		{"validation paths", "forward:\n  endpoint: \"\"\n  timeout: 0s\n", "forward.endpoint: must be set\nforward.timeout: must be positive"},
+		{"unset env", "forward:\n  key: ${env:NOPE}\n", "forward.key: line 2: environment variable NOPE is not set"},
+		{"unknown key", "forward:\n  endpont: x\n", `forward.endpont: line 2: unknown key "endpont" (did you mean "endpoint"?)`},
+		{"far from any key", "forward:\n  colour: x\n", `unknown key "colour" (valid keys: endpoint, insecure, key, timeout)`},
+		{"bad duration", "forward:\n  timeout: ten\n", "forward.timeout: line 2: must be a duration such as 30s or 1m, got a string"},
+		{"bad bool", "forward:\n  insecure: [x]\n", "forward.insecure: line 2: must be true or false, got a list"},
+		{"validation paths", "forward:\n  endpoint: \"\"\n  timeout: 0s\n", "forward.endpoint: line 2: must be set\nforward.timeout: line 3: must be positive"},
 		{"bad yaml", "forward: [\n", "config:"},
 	}
 	for _, tt := range tests {

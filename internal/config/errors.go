@@ -19,16 +19,22 @@ import (
 var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 
 // decodeError rewrites err from decoding expanded (the re-marshaled tree of
-// root). values are the expanded env values, scrubbed from any message the
-// rewrite does not know.
-func decodeError(err error, expanded []byte, root *yaml.Node, values []string) error {
+// root) into problems. values are the expanded env values, scrubbed from any
+// message the rewrite does not know; unknown keys already found by
+// unknownKeys are not repeated. An error that is not about types is returned
+// as is: nothing was decoded.
+func decodeError(err error, expanded []byte, root *yaml.Node, values []string, unknown Problems) (Problems, error) {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		return fmt.Errorf("config: %s", scrub(err.Error(), values))
+		return nil, fmt.Errorf("config: %s", scrub(err.Error(), values))
 	}
 	var marshaled yaml.Node
 	if yaml.Unmarshal(expanded, &marshaled) != nil {
-		return errors.New("config: cannot decode the expanded document")
+		return nil, errors.New("config: cannot decode the expanded document")
+	}
+	reported := map[string]bool{}
+	for _, q := range unknown {
+		reported[q.Path] = true
 	}
 	lines := map[int][]located{}
 	locate(root, &marshaled, "", 0, lines)
@@ -45,14 +51,61 @@ func decodeError(err error, expanded []byte, root *yaml.Node, values []string) e
 		if rest, ok := strings.CutPrefix(text, "cannot unmarshal "); ok {
 			tag, _, _ = strings.Cut(rest, " ")
 			into := rest[strings.LastIndex(rest, " into ")+len(" into "):]
-			text = fmt.Sprintf("cannot unmarshal %s into %s (value not shown)", tag, into)
+			text = fmt.Sprintf("must be %s, got %s (value not shown)", describeGoType(into), describeTag(tag))
+		} else if f := unknownField.FindStringSubmatch(text); f != nil {
+			text = fmt.Sprintf("unknown key %q", f[1])
 		} else {
 			text = scrub(text, values)
 		}
 		at := pick(lines[n], tag)
-		p.Add(at.path, "line %d: %s", at.line, text)
+		if reported[at.path] {
+			continue
+		}
+		p = append(p, Problem{Path: at.path, Line: at.line, Msg: text})
 	}
-	return p
+	return p, nil
+}
+
+var unknownField = regexp.MustCompile(`^field (\S+) not found in type `)
+
+// describeTag names a YAML node kind for a user.
+func describeTag(tag string) string {
+	switch tag {
+	case "!!str":
+		return "a string"
+	case "!!int":
+		return "an integer"
+	case "!!float":
+		return "a number"
+	case "!!bool":
+		return "true/false"
+	case "!!seq":
+		return "a list"
+	case "!!map":
+		return "a mapping"
+	case "!!null":
+		return "nothing"
+	}
+	return "a " + strings.TrimPrefix(tag, "!!")
+}
+
+// describeGoType names the Go type yaml wanted in YAML terms.
+func describeGoType(t string) string {
+	switch {
+	case t == "time.Duration":
+		return "a duration such as 30s or 1m"
+	case t == "bool":
+		return "true or false"
+	case t == "string" || strings.HasSuffix(t, ".Secret"):
+		return "a string"
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "an integer"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	}
+	return "a mapping"
 }
 
 // located is a value node of the user's document: its path and its line.
@@ -136,7 +189,7 @@ func redactSecrets(err error, dst any) error {
 	}
 	out := make(Problems, len(p))
 	for i, q := range p {
-		out[i] = Problem{Path: q.Path, Msg: scrub(q.Msg, secrets)}
+		out[i] = Problem{Path: q.Path, Line: q.Line, Msg: scrub(q.Msg, secrets)}
 	}
 	return out
 }
