@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -192,5 +193,27 @@ func TestEmitStatusCumulative(t *testing.T) {
 	up := points(mb.Metrics(), "mysql.uptime")
 	if len(up) != 1 || up[0].value() != 5 || !up[0].dp.StartTimestamp().AsTime().After(since) {
 		t.Errorf("uptime after restart = %v, want 5 with a new start", up)
+	}
+}
+
+// TestHostileServerStrings: processlist hosts and digest texts come from
+// the server (a client chooses its host name and statement).
+func TestHostileServerStrings(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		addr string
+		port int64
+	}{
+		{"10.0.0.5:51512", "10.0.0.5", 51512}, {"[::1]:40000", "::1", 40000}, {"localhost", "localhost", 0},
+		{"", "", 0}, {"host:notaport", "host", 0}, {"a:b:c", "a:b:c", 0}, {"[::1]", "::1", 0},
+	} {
+		if addr, port := clientAddress(tc.host); addr != tc.addr || port != tc.port {
+			t.Errorf("clientAddress(%q) = %q %d, want %q %d", tc.host, addr, port, tc.addr, tc.port)
+		}
+	}
+	for _, s := range []string{"é" + string(make([]byte, 200)), "\xff\xfe\xfd" + string(make([]byte, 200)), "\x80\x80\x80\x80"} {
+		if got := cutUTF8(s, 3); len(got) > 3 || (got != "" && !utf8.RuneStart(got[0])) {
+			t.Errorf("cutUTF8(%q) = %q", s[:4], got)
+		}
 	}
 }
