@@ -3,9 +3,11 @@ package e2e
 import (
 	"bufio"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/test/harness"
 	"github.com/dbintel/dbintel/test/pgtest"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -30,6 +32,8 @@ func TestScraperOncePrintsOTLPJSON(t *testing.T) {
 		t.Fatalf("scraper --once: %v\n%s", err, stderr.String())
 	}
 	metrics := map[string]bool{}
+	resources := map[string]bool{} // resource attribute keys of the metrics
+	wantID := "127.0.0.1:" + strconv.Itoa(pg.Port())
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	lines := 0
@@ -39,10 +43,23 @@ func TestScraperOncePrintsOTLPJSON(t *testing.T) {
 		if md, err := (&pmetric.JSONUnmarshaler{}).UnmarshalMetrics(line); err == nil && md.DataPointCount() > 0 {
 			rms := md.ResourceMetrics()
 			for i := 0; i < rms.Len(); i++ {
+				for k := range rms.At(i).Resource().Attributes().All() {
+					resources[k] = true
+				}
+				if id, _ := rms.At(i).Resource().Attributes().Get(contract.AttrServiceInstanceID); id.Str() != wantID {
+					t.Errorf("service.instance.id = %q, want %q (New Relic names the entity by host:port)", id.Str(), wantID)
+				}
 				sms := rms.At(i).ScopeMetrics()
 				for j := 0; j < sms.Len(); j++ {
+					if sc := sms.At(j).Scope(); sc.Name() != contract.ScopePostgreSQL || sc.Version() == "" {
+						t.Errorf("scope %q version %q, want New Relic's receiver scope and dbintel's version", sc.Name(), sc.Version())
+					}
 					for k := 0; k < sms.At(j).Metrics().Len(); k++ {
-						metrics[sms.At(j).Metrics().At(k).Name()] = true
+						m := sms.At(j).Metrics().At(k)
+						metrics[m.Name()] = true
+						if m.Name() == "postgresql.commits" && m.Sum().AggregationTemporality() != pmetric.AggregationTemporalityCumulative {
+							t.Error("postgresql.commits is not cumulative (the default temporality)")
+						}
 					}
 				}
 			}
@@ -52,9 +69,15 @@ func TestScraperOncePrintsOTLPJSON(t *testing.T) {
 			t.Fatalf("line %d is neither OTLP metrics nor logs JSON: %.200s", lines, line)
 		}
 	}
-	for _, name := range []string{"postgresql.backends", "postgresql.db_size", "postgresql.commits", "postgresql.connection.max"} {
+	for _, name := range []string{"postgresql.backends", "postgresql.db_size", "postgresql.commits", "postgresql.connection.max",
+		"postgresql.blks_hit", "postgresql.tup_returned", "postgresql.database.locks", "postgresql.wal.age", "postgresql.query.conflicts"} {
 		if !metrics[name] {
 			t.Errorf("--once output lacks %s", name)
+		}
+	}
+	for _, k := range []string{contract.PGResDatabase, contract.AttrDBSystem, contract.AttrServerAddress, contract.AttrServerPort} {
+		if !resources[k] {
+			t.Errorf("no metrics resource carries %s", k)
 		}
 	}
 	if strings.Contains(string(out)+stderr.String(), "once-secret-pw") {
