@@ -4,12 +4,21 @@ import (
 	"slices"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
 // attrs verifies every value of m, recursively, and applies the attribute
 // limits; limit caps the number of attributes (0: no cap). It reports
 // whether the item holding m must be dropped.
-func (v *Verifier) attrs(m pcommon.Map, limit int, d dbms) bool {
+func (v *Verifier) attrs(m pcommon.Map, limit int, d dbms) bool { return v.attrsAt(m, limit, d, 0) }
+
+// maxNesting bounds the recursion over nested maps and arrays: one limit
+// with the plan masker's, deep enough for any plan sent as a map body. An
+// item nested deeper is dropped (fix reason too_deep), never walked.
+const maxNesting = sqlmask.MaxDepth
+
+func (v *Verifier) attrsAt(m pcommon.Map, limit int, d dbms, depth int) bool {
 	if limit > 0 && m.Len() > limit {
 		v.trim(m, limit)
 	}
@@ -17,7 +26,7 @@ func (v *Verifier) attrs(m pcommon.Map, limit int, d dbms) bool {
 	_, serverLog := m.Get("error_severity") // a PostgreSQL jsonlog/csvlog record
 	m.Range(func(k string, val pcommon.Value) bool {
 		longKeys = longKeys || len(k) > v.q.MaxNameLen
-		drop = v.value(k, val, d, serverLog && logSQLKeys[k])
+		drop = v.value(k, val, d, serverLog && logSQLKeys[k], depth)
 		return !drop
 	})
 	if !drop && longKeys {
@@ -31,7 +40,8 @@ func (v *Verifier) attrs(m pcommon.Map, limit int, d dbms) bool {
 var logSQLKeys = map[string]bool{"statement": true, "query": true, "internal_query": true}
 
 // value verifies one value; sql says it is an SQL text whatever its key.
-func (v *Verifier) value(k string, val pcommon.Value, d dbms, sql bool) bool {
+// depth counts the maps and arrays around it.
+func (v *Verifier) value(k string, val pcommon.Value, d dbms, sql bool, depth int) bool {
 	switch val.Type() {
 	case pcommon.ValueTypeStr:
 		s := val.Str()
@@ -51,8 +61,16 @@ func (v *Verifier) value(k string, val pcommon.Value, d dbms, sql bool) bool {
 			val.SetStr(out)
 		}
 	case pcommon.ValueTypeMap:
-		return v.attrs(val.Map(), 0, d)
+		if depth >= maxNesting {
+			v.m.fix(fixTooDeep)
+			return true
+		}
+		return v.attrsAt(val.Map(), 0, d, depth+1)
 	case pcommon.ValueTypeSlice:
+		if depth >= maxNesting {
+			v.m.fix(fixTooDeep)
+			return true
+		}
 		sl := val.Slice()
 		if sl.Len() > v.q.MaxArrayLen {
 			v.m.fix(fixArrayTooLong)
@@ -60,7 +78,7 @@ func (v *Verifier) value(k string, val pcommon.Value, d dbms, sql bool) bool {
 			sl.RemoveIf(func(pcommon.Value) bool { i++; return i > v.q.MaxArrayLen })
 		}
 		for i := 0; i < sl.Len(); i++ {
-			if v.value(k, sl.At(i), d, sql) {
+			if v.value(k, sl.At(i), d, sql, depth+1) {
 				return true
 			}
 		}

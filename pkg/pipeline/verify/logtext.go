@@ -129,7 +129,10 @@ func endAt(s string, tags []tag, p int) int {
 	}
 	switch {
 	case i >= 0:
-		return sectionEnd(s, tags, i)
+		if e := sectionEnd(s, tags, i); e >= p {
+			return e
+		}
+		return tags[i+1].start // p is in the prefix of the next label's line
 	case len(tags) == 0 || p >= tags[0].start:
 		return len(s)
 	}

@@ -39,7 +39,7 @@ func values(s string, tags []tag, pg dbms, eds []edit) []edit {
 	})
 	each(s, "parameters: $", func(i int) {
 		vs := i + len("parameters: ")
-		end := endAt(s, tags, i)
+		end := max(endAt(s, tags, i), vs)
 		eds = append(eds, edit{vs, end, sqlmask.Mask(s[vs:end], pg)})
 	})
 	each(s, "SQL statement \"", func(i int) {
@@ -146,8 +146,12 @@ func each(s, sub string, f func(int)) {
 	}
 }
 
-// lastByte is the last c in s[from:to], or to when there is none.
+// lastByte is the last c in s[from:to], or to when there is none (from
+// when to is before from).
 func lastByte(s string, from, to int, c byte) int {
+	if to < from {
+		return from
+	}
 	if k := strings.LastIndexByte(s[from:to], c); k >= 0 {
 		return from + k
 	}

@@ -19,11 +19,12 @@ const (
 	fixTooOld
 	fixTooNew
 	fixLogTimeSet
+	fixTooDeep
 	numReasons
 )
 
 var reasonNames = [numReasons]string{"nan", "negative_delta", "name_too_long", "value_too_long", "array_too_long",
-	"too_many_attributes", "too_old", "too_new", "log_time_set"}
+	"too_many_attributes", "too_old", "too_new", "log_time_set", "too_deep"}
 
 // metrics holds the verifier's domain counters; the chain already counts
 // items in, out and dropped per stage.

@@ -211,7 +211,7 @@ func (v *Verifier) logRecord(lr plog.LogRecord, res pcommon.Map, w window) bool 
 		}
 		return v.attrs(body.Map(), 0, d)
 	case pcommon.ValueTypeSlice:
-		return v.value("", body, d, false)
+		return v.value("", body, d, false, 0)
 	}
 	return false
 }
