@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,7 +29,15 @@ func Start(fs *flag.FlagSet, version string, shutdownDefault time.Duration, args
 	validate := fs.Bool("validate", false, "check the config, print the effective config (secrets redacted) or its problems, and exit")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.DurationVar(&f.ShutdownTimeout, "shutdown-timeout", shutdownDefault, "how long a graceful stop may take")
+	// Usage goes to stdout when asked for (exit 0), to stderr after a
+	// mistake (exit 2).
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(fs, stdout)
+			return f, 0, true
+		}
+		usage(fs, stderr)
 		return f, 2, true
 	}
 	if *showVersion {
@@ -45,4 +54,10 @@ func Start(fs *flag.FlagSet, version string, shutdownDefault time.Duration, args
 		return f, 0, true
 	}
 	return f, 0, false
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s [flags]\n", fs.Name())
+	fs.SetOutput(w)
+	fs.PrintDefaults()
 }

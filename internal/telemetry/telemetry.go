@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,6 +186,17 @@ func (c Config) Logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	if c.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	// A joined or multi-line error would print as one quoted value full of
+	// literal \n: keep each record on one readable line.
+	opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+		if err, ok := a.Value.Any().(error); ok && a.Value.Kind() == slog.KindAny {
+			a.Value = slog.StringValue(err.Error())
+		}
+		if a.Value.Kind() == slog.KindString && strings.Contains(a.Value.String(), "\n") {
+			a.Value = slog.StringValue(strings.ReplaceAll(a.Value.String(), "\n", "; "))
+		}
+		return a
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
@@ -47,8 +47,8 @@ type Conn struct {
 func newConnConfig(dsn string, queryTimeout time.Duration) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		// pgx errors can echo the DSN, password included.
-		return nil, errors.New("postgres: dsn is not a valid libpq connection string or URL")
+		// pgx errors can echo the DSN, password included: keep the reason only.
+		return nil, fmt.Errorf("postgres: dsn is not a valid libpq connection string or URL: %s", config.DSNReason(err, dsn))
 	}
 	ms := strconv.FormatInt(queryTimeout.Milliseconds(), 10)
 	cfg.RuntimeParams["application_name"] = ApplicationName
