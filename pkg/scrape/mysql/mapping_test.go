@@ -26,6 +26,25 @@ func TestReplicaStatusSQLByServer(t *testing.T) {
 	}
 }
 
+// TestSessionsSQLByServer: MySQL 8.0.22+ reads the client's port from
+// performance_schema.processlist; MariaDB's threads table has it already.
+func TestSessionsSQLByServer(t *testing.T) {
+	for info, want := range map[serverInfo]string{
+		{mariadb: true, version: 101119, ps: true}: sqlSessionsPS,
+		{version: 80021, ps: true}:                 sqlSessionsPS,
+		{version: 80036, ps: true}:                 sqlSessionsPSHostPort,
+		{version: 80036}:                           sqlSessionsProcesslist,
+	} {
+		if got := sessionsSQL(info); got != want {
+			t.Errorf("%+v: wrong sessions query", info)
+		}
+	}
+	if !strings.Contains(sqlSessionsPSHostPort, "LEFT JOIN performance_schema.processlist pl ON pl.ID = t.PROCESSLIST_ID") ||
+		!strings.Contains(sqlSessionsPSHostPort, "COALESCE(pl.HOST, t.PROCESSLIST_HOST, '')") {
+		t.Errorf("host:port query not rewritten:\n%s", sqlSessionsPSHostPort)
+	}
+}
+
 func TestLockWaitsSQLByServer(t *testing.T) {
 	cases := []struct {
 		info serverInfo

@@ -25,6 +25,25 @@ WHERE t.TYPE = 'FOREGROUND' AND t.PROCESSLIST_ID IS NOT NULL AND t.PROCESSLIST_I
   AND COALESCE(t.PROCESSLIST_COMMAND, '') NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Slave_IO', 'Slave_SQL', 'Slave_worker')
 ORDER BY t.PROCESSLIST_ID, w.EVENT_ID DESC`
 
+// sqlSessionsPSHostPort is sqlSessionsPS for MySQL 8.0.22+, whose
+// threads.PROCESSLIST_HOST has no port: performance_schema.processlist's
+// HOST has it (client.port).
+var sqlSessionsPSHostPort = strings.NewReplacer(
+	"COALESCE(t.PROCESSLIST_HOST, '')", "COALESCE(pl.HOST, t.PROCESSLIST_HOST, '')",
+	"FROM performance_schema.threads t\n", "FROM performance_schema.threads t\nLEFT JOIN performance_schema.processlist pl ON pl.ID = t.PROCESSLIST_ID\n",
+).Replace(sqlSessionsPS)
+
+// sessionsSQL picks the sessions query for the server.
+func sessionsSQL(info serverInfo) string {
+	switch {
+	case !info.ps:
+		return sqlSessionsProcesslist
+	case !info.mariadb && info.version >= 80022:
+		return sqlSessionsPSHostPort
+	}
+	return sqlSessionsPS
+}
+
 // sqlSessionsProcesslist is the fallback when performance_schema is off:
 // no thread id, digest or wait events.
 const sqlSessionsProcesslist = `SELECT ID, 0, COALESCE(USER, ''), COALESCE(HOST, ''), COALESCE(DB, ''), COALESCE(COMMAND, ''),
@@ -92,11 +111,7 @@ func (s session) waitAttrs() (waitType, eventType, event string) {
 }
 
 func readSessions(ctx context.Context, conn *sql.Conn, info serverInfo) ([]session, error) {
-	q := sqlSessionsProcesslist
-	if info.ps {
-		q = sqlSessionsPS
-	}
-	rows, err := conn.QueryContext(ctx, q)
+	rows, err := conn.QueryContext(ctx, sessionsSQL(info))
 	if err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
