@@ -15,10 +15,6 @@ var exceptions = map[string]string{
 	"quickstart:mysql-otel / Server & Connections / X Plugin Worker Threads": reasonMysqlx,
 	"quickstart:mysql-otel / InnoDB Operations / Row Operations":             reasonInnodbRows,
 	"entity:infra-mysqlnode / Core Metric Details / Row operations / sec":    reasonInnodbRows,
-
-	"dbintel:dbintel / Gateway breakers / Breaker transitions":      reasonBreaker,
-	"dbintel:dbintel / Gateway breakers / Time open per source (s)": reasonBreaker,
-	"dbintel:dbintel / Gateway breakers / Why breakers opened":      reasonBreaker,
 }
 
 const (
@@ -27,5 +23,4 @@ const (
 	// Checked on the test server: SHOW GLOBAL STATUS has no Innodb_rows_*
 	// and INFORMATION_SCHEMA.INNODB_METRICS no dml_* rows.
 	reasonInnodbRows = "InnoDB row counters (Innodb_rows_*): MySQL only, MariaDB 10.11 has neither the status variables nor the dml_* InnoDB metrics"
-	reasonBreaker    = "needs a breaker trip, which a normal workload never causes; test/e2e TestBreakerShedsAFloodingDatabaseThroughTheGateway produces these events, TestOwnDashboardsUseContractNames checks their names"
 )

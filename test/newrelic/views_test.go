@@ -74,22 +74,32 @@ func scraperConfig(t *testing.T) string {
 // a fake New Relic; it returns what New Relic would hold.
 func scrapeThroughGateway(t *testing.T) (ingest *Ingest, pgEndpoint, mariaEndpoint string) {
 	t.Helper()
-	pg := pgtest.Start(t,
-		pgtest.WithSetting("track_functions", "'all'"),
-		pgtest.WithSetting("deadlock_timeout", "'100ms'"),
-		pgtest.WithSetting("auto_explain.log_min_duration", "0"),
-		pgtest.WithSetting("auto_explain.log_format", "json"),
-		pgtest.WithSetting("log_destination", "'jsonlog'"), // carries query_id, which plan changes are keyed on
-		pgtest.WithSetting("wal_level", "replica"))
-	pgtest.StartStandby(t, pg)
-	// The scraped MariaDB replicates from another, so the Replication page
-	// has a replica to show.
-	source := mariadbtest.Start(t, mariadbtest.WithArgs("--log-bin=source-bin", "--server-id=1"))
-	maria := mariadbtest.Start(t, mariadbtest.WithPerformanceSchema(), mariadbtest.WithArgs("--server-id=2"))
+	began := time.Now()
+	var (
+		pg            *pgtest.Server
+		source, maria *mariadbtest.Server
+	)
+	parallel(t, func(tb testing.TB) {
+		pg = pgtest.Start(tb,
+			pgtest.WithSetting("track_functions", "'all'"),
+			pgtest.WithSetting("deadlock_timeout", "'100ms'"),
+			pgtest.WithSetting("auto_explain.log_min_duration", "0"),
+			pgtest.WithSetting("auto_explain.log_format", "json"),
+			pgtest.WithSetting("log_destination", "'jsonlog'"), // carries query_id, which plan changes are keyed on
+			pgtest.WithSetting("wal_level", "replica"))
+		pgtest.StartStandby(tb, pg)
+	}, func(tb testing.TB) {
+		// The scraped MariaDB replicates from another, so the Replication
+		// page has a replica to show.
+		source = mariadbtest.Start(tb, mariadbtest.WithArgs("--log-bin=source-bin", "--server-id=1"))
+	}, func(tb testing.TB) {
+		maria = mariadbtest.Start(tb, mariadbtest.WithPerformanceSchema(), mariadbtest.WithArgs("--server-id=2"))
+	})
 	pgSetup(t, pg)
 	mariaSetup(t, maria.DB(t, ""))
 	mariaReplicate(t, maria, source)
 
+	t.Logf("servers ready after %s", time.Since(began).Round(100*time.Millisecond))
 	backend := fakebackend.Start(t)
 	gw := harness.StartGateway(t, harness.GatewayEnv(t, map[string]string{
 		"DBINTEL_FORWARD_ENDPOINT": backend.GRPCAddr(), "NEW_RELIC_LICENSE_KEY": "views-test",
@@ -97,6 +107,12 @@ func scrapeThroughGateway(t *testing.T) (ingest *Ingest, pgEndpoint, mariaEndpoi
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer func() { stop(); wg.Wait() }()
+	// A second gateway with a hair-trigger breaker, flooded by one sender,
+	// produces the dbintel.breaker events dbintel's dashboard shows.
+	flooded := harness.StartGateway(t, harness.GatewayEnv(t, map[string]string{
+		"DBINTEL_FORWARD_ENDPOINT": backend.GRPCAddr(), "NEW_RELIC_LICENSE_KEY": "views-test",
+	}), floodingGatewayConfig(t))
+	floodBreaker(ctx, t, flooded.GRPC, &wg)
 	pgWorkload(ctx, t, pg, &wg)
 	mariaWorkload(ctx, t, maria, &wg)
 
@@ -115,12 +131,18 @@ func scrapeThroughGateway(t *testing.T) (ingest *Ingest, pgEndpoint, mariaEndpoi
 	if scraper.Exited() {
 		t.Fatalf("the scraper exited early:\n%s", scraper.Output())
 	}
+	stopping := time.Now()
 	if err := scraper.Stop(15 * time.Second); err != nil {
 		t.Errorf("scraper stop: %v", err)
 	}
-	if err := gw.Stop(15 * time.Second); err != nil {
-		t.Errorf("gateway stop: %v", err)
+	stop()
+	wg.Wait()
+	for _, g := range []*harness.Gateway{gw, flooded} {
+		if err := g.Stop(15 * time.Second); err != nil {
+			t.Errorf("gateway stop: %v", err)
+		}
 	}
+	t.Logf("scraper and gateways stopped in %s", time.Since(stopping).Round(100*time.Millisecond))
 	ingest = NewIngest()
 	for _, md := range backend.Metrics() {
 		ingest.AddMetrics(md)
