@@ -2,7 +2,6 @@ package pgtest
 
 import (
 	"context"
-	"fmt"
 	"testing"
 )
 
@@ -54,24 +53,3 @@ func TestStandby(t *testing.T) {
 	}
 }
 
-// TestVersions starts every supported major version with both extensions.
-func TestVersions(t *testing.T) {
-	for _, v := range Versions {
-		t.Run(fmt.Sprint(v), func(t *testing.T) {
-			t.Parallel()
-			s := Start(t, WithVersion(v))
-			var num int
-			var preload string
-			c := s.Conn(t)
-			if err := c.QueryRow(context.Background(), "SELECT current_setting('server_version_num')::int, current_setting('shared_preload_libraries')").Scan(&num, &preload); err != nil {
-				t.Fatal(err)
-			}
-			if num/10000 != v || s.Major() != v || preload != "pg_stat_statements,auto_explain" {
-				t.Fatalf("server_version_num %d, Major() %d, preload %q; want version %d", num, s.Major(), preload, v)
-			}
-			if _, err := c.Exec(context.Background(), "SELECT count(*) FROM pg_stat_statements"); err != nil {
-				t.Fatalf("pg_stat_statements: %v", err)
-			}
-		})
-	}
-}
