@@ -52,4 +52,3 @@ func TestStandby(t *testing.T) {
 		t.Fatalf("%d standbys connected to the primary, want 1", senders)
 	}
 }
-
