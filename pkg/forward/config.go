@@ -2,7 +2,9 @@ package forward
 
 import (
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,29 +121,27 @@ func (c Config) MarshalYAML() (any, error) {
 // Validate reports every problem with its YAML path.
 func (c Config) Validate() error {
 	var p config.Problems
-	if c.Sink.File == "" {
-		switch c.Protocol {
-		case "grpc":
-			switch {
-			case c.Endpoint == "" || strings.Contains(c.Endpoint, "://"):
-				p.Add("endpoint", "must be host:port for protocol grpc, got %q", config.RedactURL(c.Endpoint))
-			case strings.Contains(c.Endpoint, "@"):
-				p.Add("endpoint", "credentials in a grpc endpoint are not sent; put them in headers, got %q", config.RedactURL(c.Endpoint))
-			}
-		case "http":
-			u, err := url.Parse(c.Endpoint)
-			switch {
-			case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-				// Not err itself: url.Error repeats the whole URL.
-				p.Add("endpoint", "must be an http(s) URL for protocol http, got %q", config.RedactURL(c.Endpoint))
-			case u.Scheme == "http" && !c.Insecure:
-				// Never fall back to plaintext silently: the default is TLS.
-				p.Add("endpoint", "http:// sends in plaintext: use https:// or set insecure: true")
-			case u.Scheme == "https" && c.Insecure:
-				p.Add("insecure", "true asks for plaintext but the endpoint is https://")
-			}
-		default:
-			p.Add("protocol", "must be grpc or http, got %q", c.Protocol)
+	// The endpoint is checked with a sink too: it is what the gateway uses
+	// as soon as a license key is set.
+	switch {
+	case c.Protocol != "grpc" && c.Protocol != "http":
+		p.Add("protocol", "must be grpc or http, got %q", c.Protocol)
+	case c.Endpoint == "" && c.Sink.File != "":
+	case c.Protocol == "grpc":
+		if msg := grpcEndpointProblem(c.Endpoint); msg != "" {
+			p.Add("endpoint", "%s", msg)
+		}
+	default:
+		c.httpEndpointProblems(&p)
+	}
+	if c.Sink.File != "" {
+		if err := config.WritableFile(c.Sink.File); err != nil {
+			p.Add("sink.file", "%v", err)
+		}
+	}
+	if c.Queue.Dir != "" {
+		if err := config.WritableDir(c.Queue.Dir, ""); err != nil {
+			p.Add("queue.dir", "%v", err)
 		}
 	}
 	switch c.Compression {
@@ -161,6 +161,61 @@ func (c Config) Validate() error {
 	p.Merge("queue", c.Queue.validate())
 	p.Merge("retry", c.Retry.validate())
 	return p.Err()
+}
+
+// grpcEndpointProblem says what is wrong with a grpc host:port, or "".
+func grpcEndpointProblem(ep string) string {
+	shown := config.RedactURL(ep)
+	switch {
+	case ep == "":
+		return "must be host:port for protocol grpc (New Relic: otlp.nr-data.net:4317)"
+	case strings.Contains(ep, "://"):
+		return fmt.Sprintf("must be host:port for protocol grpc, not a URL, got %q", shown)
+	case strings.Contains(ep, "@"):
+		return fmt.Sprintf("credentials in a grpc endpoint are not sent; put them in headers, got %q", shown)
+	}
+	host, port, err := net.SplitHostPort(ep)
+	switch {
+	case err != nil && strings.Contains(err.Error(), "missing port"):
+		return fmt.Sprintf("%q has no port: protocol grpc needs host:port (New Relic: otlp.nr-data.net:4317)", shown)
+	case err != nil:
+		return fmt.Sprintf("must be host:port for protocol grpc, got %q", shown)
+	case host == "":
+		return fmt.Sprintf("%q has no host", shown)
+	case strings.ContainsAny(host, "/\\ ?#"):
+		return fmt.Sprintf("host %q is not a host name or IP address", host)
+	}
+	return portProblem(port)
+}
+
+// httpEndpointProblems checks an OTLP/HTTP base URL and its plaintext choice.
+func (c Config) httpEndpointProblems(p *config.Problems) {
+	u, err := url.Parse(c.Endpoint)
+	switch {
+	// Not err itself: url.Error repeats the whole URL.
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		p.Add("endpoint", "must be an http(s) URL for protocol http such as https://otlp.nr-data.net, got %q", config.RedactURL(c.Endpoint))
+	case u.Hostname() == "":
+		p.Add("endpoint", "%q has no host", config.RedactURL(c.Endpoint))
+	case u.Port() != "" && portProblem(u.Port()) != "":
+		p.Add("endpoint", "%s", portProblem(u.Port()))
+	case u.Scheme == "http" && !c.Insecure:
+		// Never fall back to plaintext silently: the default is TLS.
+		p.Add("endpoint", "http:// sends in plaintext: use https:// or set insecure: true")
+	case u.Scheme == "https" && c.Insecure:
+		p.Add("insecure", "true asks for plaintext but the endpoint is https://")
+	}
+}
+
+func portProblem(port string) string {
+	n, err := strconv.Atoi(port)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("port %q is not a number", port)
+	case n < 1 || n > 65535:
+		return fmt.Sprintf("port %d is outside 1-65535", n)
+	}
+	return ""
 }
 
 func (q QueueConfig) validate() error {
