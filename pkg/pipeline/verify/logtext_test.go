@@ -49,7 +49,7 @@ func TestServerLogText(t *testing.T) {
 			"Query: 'INSERT INTO t VALUES (?, ?)', Gtid 0-1-5"},
 		{"Error 1366 (HY000): Incorrect integer value: 'zzabc' for column 'age' at row 1",
 			"Incorrect integer value: '?' for column 'age' at row 1"},
-		{"*** (1) TRANSACTION:\nTRANSACTION 1234, ACTIVE 0 sec starting index read\nMySQL thread id 8, OS thread handle 140, query id 100 localhost app updating\nUPDATE t SET a = 'zzupd' WHERE id = 31337\n*** (1) HOLDS THE LOCK(S):\nRECORD LOCKS space id 2 page no 4 n bits 72 index PRIMARY of table `shop`.`t` trx id 1234 lock_mode X locks rec but not gap\nRecord lock, heap no 2 PHYSICAL RECORD: n_fields 4; compact format; info bits 0\n 0: len 4; hex 80007a69; asc   zi;; 1: len 9; hex 7a7a626f62; asc zzbob;;",
+		{"*** (1) TRANSACTION:\nTRANSACTION 1234, ACTIVE 0 sec starting index read\nMariaDB thread id 8, OS thread handle 140, query id 100 localhost app updating\nUPDATE t SET a = 'zzupd' WHERE id = 31337\n*** (1) HOLDS THE LOCK(S):\nRECORD LOCKS space id 2 page no 4 n bits 72 index PRIMARY of table `shop`.`t` trx id 1234 lock_mode X locks rec but not gap\nRecord lock, heap no 2 PHYSICAL RECORD: n_fields 4; compact format; info bits 0\n 0: len 4; hex 80007a69; asc   zi;; 1: len 9; hex 7a7a626f62; asc zzbob;;",
 			"UPDATE t SET a = ? WHERE id = ?\n*** (1) HOLDS"},
 	}
 	for _, c := range cases {

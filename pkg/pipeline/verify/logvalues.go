@@ -123,7 +123,11 @@ func mysqlValues(s string, eds []edit) []edit {
 		vs := i + len("; asc ")
 		eds = append(eds, edit{vs, vs + indexOr(s[vs:], ";;", len(s)-vs), "?"})
 	})
-	each(s, "MySQL thread id ", func(i int) { // the statement follows, up to the next *** line
+	each(s, " thread id ", func(i int) { // MySQL/MariaDB thread id …: the statement follows, up to the next *** line
+		ls := strings.LastIndexByte(s[:i], '\n') + 1
+		if w := s[ls:i]; w != "MySQL" && w != "MariaDB" {
+			return
+		}
 		vs := lineEnd(s, i) + 1
 		if vs >= len(s) {
 			return
