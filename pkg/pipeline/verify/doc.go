@@ -18,11 +18,23 @@
 //     per type. Keys in pii.allow_keys (db.query.id, trace ids) are not
 //     scanned.
 //   - SQL: values under sql.attributes (db.query.text, db.statement) have
-//     their literals replaced by '?' with go-sqllexer before the PII scan, in
-//     the dialect named by db.system(.name). db.server.query_plan records get
-//     the same masking inside the expression fields of their JSON plan body
-//     (Filter, Index Cond, Hash Cond, ..., MySQL attached_condition); node
-//     types, relations, indexes, costs and rows are untouched.
+//     their literals replaced by '?' before the PII scan, in the dialect
+//     named by db.system(.name), with the scraper's own obfuscator
+//     configuration (pkg/sqlmask). db.server.query_plan records get the same
+//     masking in every field the scraper masks (sqlmask.IsExprKey: Filter,
+//     Index Cond, Hash Key, Grouping Sets, Query Text, Query Parameters,
+//     MySQL *_condition, ...), so a plan the scraper masked passes
+//     unchanged; node types, relations, indexes, costs and rows are kept.
+//   - Server logs (logtext.go): PostgreSQL and MySQL/MariaDB log text in any
+//     string (bodies, span status, exception.message) is masked by its
+//     structure: STATEMENT:/QUERY:/"LOG:  statement:"/execute texts and
+//     auto_explain plans are SQL-masked; Key (…)=(…), Failing row contains
+//     (…), parameters: $1 = …, COPY and JSON input lines, Duplicate entry
+//     '…', rejected values, replicated queries and deadlock reports lose
+//     their values. In a jsonlog/csvlog record (a map with error_severity)
+//     the statement, query and internal_query fields are SQL.
+//   - Nesting: maps and arrays nested deeper than sqlmask.MaxDepth drop
+//     their item (fix reason too_deep) instead of being walked.
 //   - Metrics: points with NaN/±Inf values (or sums, min, max, quantiles)
 //     and negative deltas of monotonic sums are dropped; a point keeps at
 //     most quality.max_point_attrs attributes (the first by key order).
