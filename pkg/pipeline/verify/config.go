@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 // Action is what the verifier does with a recognised value.
@@ -78,7 +79,10 @@ func DefaultConfig() Config {
 			Types: PIITypes{Card: ActionRedact, SSN: ActionRedact, Email: ActionRedact, Phone: ActionRedact,
 				IBAN: ActionRedact, IP: ActionOff, Secret: ActionRedact},
 			AllowKeys: []string{"db.query.id", "db.query.plan.hash", "trace_id", "span_id", "trace.id", "span.id",
-				"parent.id", "service.instance.id"},
+				"parent.id", "service.instance.id",
+				// statement ids of the receivers' events: numbers that may pass a card check
+				contract.PGQueryID, contract.PGSampleQueryID, contract.AttrQueryTextHash,
+				contract.MySQLDigest, contract.MySQLCurrentDigest},
 		},
 		SQL: SQLConfig{Obfuscate: true, Attributes: []string{"db.query.text", "db.statement"}},
 		Quality: QualityConfig{DropNaN: true, DropNegativeDelta: true, MaxNameLen: 255, MaxValueLen: 4095,
