@@ -107,7 +107,8 @@ type Manifest struct {
 }
 
 // LoadReference reads the manifest under dir and returns, per system, its
-// entity definitions and dashboards.
+// entity definitions and dashboards (the entity types' golden metrics
+// count as an entity-scoped dashboard).
 func LoadReference(dir string) (map[string][]*Definition, map[string][]*Dashboard, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
@@ -127,6 +128,11 @@ func LoadReference(dir string) (map[string][]*Definition, map[string][]*Dashboar
 			}
 			byPath[et] = def
 			defs[sys] = append(defs[sys], def)
+			golden, err := LoadGoldenMetrics(filepath.Join(dir, et, "golden_metrics.yml"), "golden:"+filepath.Base(et), def.Type)
+			if err != nil {
+				return nil, nil, err
+			}
+			dashes[sys] = append(dashes[sys], golden)
 		}
 		for _, ref := range s.Dashboards {
 			d, err := LoadDashboard(filepath.Join(dir, ref.Path), ref.ID)

@@ -34,8 +34,8 @@ func loadReferenceDashboards(t testing.TB) []*Dashboard {
 	for _, sys := range []string{"postgresql", "mysql"} {
 		out = append(out, dashes[sys]...)
 	}
-	if len(out) != 4 {
-		t.Fatalf("want 4 reference dashboards, got %d", len(out))
+	if len(out) != 6 {
+		t.Fatalf("want 4 reference dashboards and 2 golden metric sets, got %d", len(out))
 	}
 	return out
 }

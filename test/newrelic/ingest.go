@@ -56,7 +56,8 @@ func NewIngest() *Ingest { return &Ingest{Dropped: map[string]int{}} }
 // AddMetrics converts metrics the way New Relic's OTLP endpoint does: one
 // Metric event per data point with resource, scope and point attributes
 // flattened (point over scope over resource), otel.library.name/version
-// from the scope, metricName, unit, and the value under the metric's name.
+// from the scope, metricName, unit, timestamp (and endTimestamp for
+// counts), and the value under the metric's name.
 func (in *Ingest) AddMetrics(md pmetric.Metrics) {
 	for i := 0; i < md.ResourceMetrics().Len(); i++ {
 		rm := md.ResourceMetrics().At(i)
@@ -76,7 +77,9 @@ func (in *Ingest) AddMetrics(md pmetric.Metrics) {
 }
 
 func (in *Ingest) addMetric(base map[string]any, m pmetric.Metric) {
-	emit := func(attrs pcommon.Map, v MetricValue) {
+	// emit stores one point; start and end are its interval (ms): New
+	// Relic's timestamp and, for counts, endTimestamp.
+	emit := func(attrs pcommon.Map, v MetricValue, start, end pcommon.Timestamp) {
 		ev := Event{Type: "Metric", Attrs: make(map[string]any, len(base)+attrs.Len()+4)}
 		for k, x := range base {
 			ev.Attrs[k] = x
@@ -87,6 +90,14 @@ func (in *Ingest) addMetric(base map[string]any, m pmetric.Metric) {
 			ev.Attrs["unit"] = m.Unit()
 		}
 		ev.Attrs[m.Name()] = v
+		ev.Attrs["timestamp"] = float64(end.AsTime().UnixMilli())
+		if v.Type == TypeCount || v.Type == TypeCumulativeCount {
+			if start == 0 || start >= end {
+				start = end
+			}
+			ev.Attrs["timestamp"] = float64(start.AsTime().UnixMilli())
+			ev.Attrs["endTimestamp"] = float64(end.AsTime().UnixMilli())
+		}
 		if len(ev.Attrs) > MaxMetricAttrs {
 			in.Dropped["metric over "+strconv.Itoa(MaxMetricAttrs)+" attributes: "+m.Name()]++
 		}
@@ -96,7 +107,7 @@ func (in *Ingest) addMetric(base map[string]any, m pmetric.Metric) {
 	case pmetric.MetricTypeGauge:
 		pts := m.Gauge().DataPoints()
 		for i := 0; i < pts.Len(); i++ {
-			emit(pts.At(i).Attributes(), MetricValue{Type: TypeGauge, Value: numberValue(pts.At(i))})
+			emit(pts.At(i).Attributes(), MetricValue{Type: TypeGauge, Value: numberValue(pts.At(i))}, 0, pts.At(i).Timestamp())
 		}
 	case pmetric.MetricTypeSum:
 		s := m.Sum()
@@ -112,22 +123,22 @@ func (in *Ingest) addMetric(base map[string]any, m pmetric.Metric) {
 		}
 		pts := s.DataPoints()
 		for i := 0; i < pts.Len(); i++ {
-			emit(pts.At(i).Attributes(), MetricValue{Type: typ, Value: numberValue(pts.At(i))})
+			emit(pts.At(i).Attributes(), MetricValue{Type: typ, Value: numberValue(pts.At(i))}, pts.At(i).StartTimestamp(), pts.At(i).Timestamp())
 		}
 	case pmetric.MetricTypeHistogram:
 		pts := m.Histogram().DataPoints()
 		for i := 0; i < pts.Len(); i++ {
-			emit(pts.At(i).Attributes(), MetricValue{Type: TypeDistribution, Value: pts.At(i).Sum()})
+			emit(pts.At(i).Attributes(), MetricValue{Type: TypeDistribution, Value: pts.At(i).Sum()}, 0, pts.At(i).Timestamp())
 		}
 	case pmetric.MetricTypeExponentialHistogram:
 		pts := m.ExponentialHistogram().DataPoints()
 		for i := 0; i < pts.Len(); i++ {
-			emit(pts.At(i).Attributes(), MetricValue{Type: TypeDistribution, Value: pts.At(i).Sum()})
+			emit(pts.At(i).Attributes(), MetricValue{Type: TypeDistribution, Value: pts.At(i).Sum()}, 0, pts.At(i).Timestamp())
 		}
 	case pmetric.MetricTypeSummary:
 		pts := m.Summary().DataPoints()
 		for i := 0; i < pts.Len(); i++ {
-			emit(pts.At(i).Attributes(), MetricValue{Type: TypeSummary, Value: pts.At(i).Sum()})
+			emit(pts.At(i).Attributes(), MetricValue{Type: TypeSummary, Value: pts.At(i).Sum()}, 0, pts.At(i).Timestamp())
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
@@ -32,6 +33,8 @@ func TestIngestMetrics(t *testing.T) {
 			dp = s.DataPoints().AppendEmpty()
 		}
 		dp.SetIntValue(7)
+		dp.SetStartTimestamp(pcommon.Timestamp(1_000_000_000))
+		dp.SetTimestamp(pcommon.Timestamp(11_000_000_000))
 		dp.Attributes().PutStr("who", "point")
 		dp.Attributes().PutEmptyMap("nested").PutInt("n", 1)
 	}
@@ -51,6 +54,13 @@ func TestIngestMetrics(t *testing.T) {
 		name := e.Attrs["metricName"].(string)
 		if e.Type != "Metric" || e.Attrs[name] != (MetricValue{Type: want[name], Value: 7}) {
 			t.Errorf("%s: %v", name, e)
+		}
+		wantStart, wantEnd := any(11000.0), any(nil) // ms; an interval only for counts
+		if want[name] == TypeCount || want[name] == TypeCumulativeCount {
+			wantStart, wantEnd = 1000.0, 11000.0
+		}
+		if e.Attrs["timestamp"] != wantStart || e.Attrs["endTimestamp"] != wantEnd {
+			t.Errorf("%s: timestamp %v endTimestamp %v, want %v %v", name, e.Attrs["timestamp"], e.Attrs["endTimestamp"], wantStart, wantEnd)
 		}
 		for k, v := range map[string]any{"who": "point", "nested.n": 1.0, "otel.library.name": "scope/name", "otel.library.version": "1.2",
 			"instrumentation.provider": "opentelemetry", "service.instance.id": "db:5432", "unit": "1"} {

@@ -169,7 +169,10 @@ func TestNewRelicViews(t *testing.T) {
 	ingest, pgEndpoint, mariaEndpoint := scrapeThroughGateway(t)
 	store := NewStore(ingest.Events)
 	dumpEvents(t, ingest.Events)
-	t.Logf("New Relic would hold %v; not stored: %v", store.Types(), ingest.Dropped)
+	t.Logf("New Relic would hold %v", store.Types())
+	for reason, n := range ingest.Dropped {
+		t.Errorf("New Relic would not store %d record(s): %s", n, reason)
+	}
 
 	all := append(append([]*Definition(nil), defs["postgresql"]...), defs["mysql"]...)
 	ents, byRule := Synthesize(ingest.Events, all, testAccount)
