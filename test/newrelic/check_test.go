@@ -74,3 +74,59 @@ func TestCheckDashboardVariablesAndScope(t *testing.T) {
 		t.Errorf("an entity dashboard sees only its entity's records: %+v", res[0])
 	}
 }
+
+// New Relic's own sample records light up the widgets that read them, and
+// the same records under another instrumentation scope do not: the check
+// is as strict as the quickstart's otel.library.name filter.
+func TestReferenceWidgetsOnNewRelicsSampleRecords(t *testing.T) {
+	defs, dashes := loadReference(t)
+	find := func(id, title string) (*Dashboard, Widget) {
+		for _, d := range dashes["postgresql"] {
+			for _, w := range d.Widgets() {
+				if d.ID == id && w.Title == title {
+					return d, w
+				}
+			}
+		}
+		t.Fatalf("no widget %s / %s", id, title)
+		return nil, Widget{}
+	}
+	for _, scope := range []string{"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/postgresqlreceiver", "github.com/dbintel/dbintel/pkg/scrape/postgres"} {
+		events := loadFixture(t, testdata("entity-definitions", "entity-types", "infra-postgresqlinstance", "tests", "Metric.json"))
+		for _, e := range events {
+			e.Attrs["otel.library.name"] = scope
+		}
+		ents, _ := Synthesize(events, defs["postgresql"], testAccount)
+		store := NewStore(events)
+		for _, id := range []string{"quickstart:postgresql-otel", "entity:infra-postgresqlinstance"} {
+			title := map[string]string{"quickstart:postgresql-otel": "postgresql.rows", "entity:infra-postgresqlinstance": "Live vs Dead Rows"}[id]
+			d, w := find(id, title)
+			var sc Scope
+			if d.Scope == "entity" {
+				sc = EntityScope(ents[0].GUID)
+			}
+			res, err := store.CheckDashboard(&Dashboard{ID: d.ID, Variables: d.Variables, Pages: []Page{pageOf(d, w)}}, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The entity dashboard does not filter on the scope; the
+			// quickstart does.
+			want := id == "entity:infra-postgresqlinstance" || !strings.Contains(scope, "dbintel")
+			if res[0].Populated != want {
+				t.Errorf("scope %s, %s / %s: populated %v, want %v: %v", scope, id, title, res[0].Populated, want, res[0].Problems)
+			}
+		}
+	}
+}
+
+// pageOf returns a page holding only widget w of d.
+func pageOf(d *Dashboard, w Widget) Page {
+	for _, p := range d.Pages {
+		for _, ww := range p.Widgets {
+			if p.Name == w.Page && ww.Title == w.Title {
+				return Page{Name: p.Name, Widgets: []WidgetJSON{ww}}
+			}
+		}
+	}
+	return Page{}
+}
