@@ -60,6 +60,11 @@ func TestConfigValidate(t *testing.T) {
 			c.HTTP.MaxRequestBytes, c.HTTP.MaxDecompressedBytes = 0, -5
 		}, []string{"grpc.max_recv_msg_size_bytes", "grpc.max_concurrent_streams", "http.max_request_bytes", "http.max_decompressed_bytes"}},
 		{"timeouts", func(c *Config) { c.HTTP.ReadHeaderTimeout, c.HTTP.IdleTimeout = 0, -time.Second }, []string{"http.read_header_timeout", "http.idle_timeout"}},
+		{"hostile-input limits", func(c *Config) {
+			c.GRPC.MaxConcurrentRequests, c.GRPC.RecvTimeout = 0, 0
+			c.HTTP.MaxJSONDepth, c.HTTP.BodyTimeout, c.HTTP.MinBodyBytesPerSecond = 15, 0, 0
+		}, []string{"grpc.max_concurrent_requests", "grpc.recv_timeout", "http.max_json_depth", "http.body_timeout", "http.min_body_bytes_per_second"}},
+		{"budget below one largest request", func(c *Config) { c.MaxInFlightBytes = c.HTTP.MaxDecompressedBytes }, []string{"max_in_flight_bytes"}},
 		{"cert without key", func(c *Config) { c.GRPC.TLS.CertFile = "/x.pem" }, []string{"grpc.tls.key_file"}},
 		{"key without cert", func(c *Config) { c.HTTP.TLS.KeyFile = "/x.key" }, []string{"http.tls.cert_file"}},
 		{"client CA without cert", func(c *Config) { c.HTTP.TLS.ClientCAFile = "/ca.pem" }, []string{"http.tls.client_ca_file"}},
