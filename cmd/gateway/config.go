@@ -96,7 +96,18 @@ func (c Config) Validate() error {
 		resolved.Forward.Headers[k] = v
 	}
 	resolved.resolveSink()
-	p.Merge("forward", resolved.Forward.Validate())
+	fromNoKey := c.Forward.Sink.File == "" && resolved.Forward.Sink.File != ""
+	var fp config.Problems
+	fp.Merge("forward", resolved.Forward.Validate())
+	for _, q := range fp {
+		if fromNoKey && q.Path == "forward.sink.file" {
+			// The user wrote no_key_sink_file, not forward.sink.file.
+			q.Path = "no_key_sink_file"
+			q.Msg += "; without a license key (forward.headers.api-key) the gateway writes here what it would send: " +
+				"set a writable path (DBINTEL_SINK_FILE in deploy/gateway.yaml) or the key"
+		}
+		p = append(p, q)
+	}
 	if len(c.AlsoForward) > 0 {
 		p.Merge("also_forward", forward.ValidateTargets(c.AlsoForward))
 	}

@@ -85,8 +85,9 @@ func TestURLCredentialsNeverPrinted(t *testing.T) {
 		}
 		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 		var log bytes.Buffer
-		started := make(chan struct{})
+		started, copied := make(chan struct{}), make(chan struct{})
 		go func() {
+			defer close(copied)
 			sc := bufio.NewScanner(io.TeeReader(stderr, &log))
 			for sc.Scan() {
 				if strings.Contains(sc.Text(), "gateway started") {
@@ -102,6 +103,7 @@ func TestURLCredentialsNeverPrinted(t *testing.T) {
 			t.Fatalf("gateway did not start:\n%s", log.String())
 		}
 		_ = cmd.Process.Signal(syscall.SIGTERM)
+		<-copied // the log is complete (and no longer written) at EOF
 		_ = cmd.Wait()
 		checkRedacted(t, log.String(), 2)
 	})

@@ -60,7 +60,11 @@ func shownPath(path, abs string) string {
 	if filepath.IsAbs(path) {
 		return path
 	}
-	return fmt.Sprintf("%s (relative to the working directory: %s)", path, abs)
+	wd, err := os.Getwd()
+	if err != nil {
+		return abs
+	}
+	return fmt.Sprintf("%s (in the working directory %s)", path, wd)
 }
 
 func unwrapPath(err error) error {
