@@ -125,24 +125,9 @@ var (
 	}
 )
 
-// Body buffers are reused: pdata copies strings and bytes out of the input
-// when it decodes, so nothing refers to a buffer after decode returns.
-// Buffers larger than maxPooledBuffer are left to the GC so one large request
-// does not pin its memory for good.
-const (
-	minBufferGrow   = 32 << 10
-	maxPooledBuffer = 4 << 20
-	maxPreallocated = 256 << 10
-)
-
-var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, minBufferGrow); return &b }}
-
-func releaseBuffer(b *[]byte) {
-	if cap(*b) <= maxPooledBuffer {
-		*b = (*b)[:0]
-		bodyBuffers.Put(b)
-	}
-}
+// maxPreallocated bounds the buffer taken for an identity body on the word
+// of its Content-Length alone.
+const maxPreallocated = 256 << 10
 
 var gzipReaders sync.Pool
 
@@ -162,7 +147,7 @@ func (e *errRecorder) Read(p []byte) (int, error) {
 }
 
 // readBody returns the decompressed request body in a pooled buffer (give it
-// back with releaseBuffer). The raw body is capped at max_request_bytes and
+// back with putBuffer). The raw body is capped at max_request_bytes and
 // the decompressed one at max_decompressed_bytes; at most limit+1 bytes are
 // ever decompressed, so a zip bomb costs no more memory than the limit. The
 // buffer's capacity is held in l before it is allocated: when the in-flight
@@ -170,7 +155,7 @@ func (e *errRecorder) Read(p []byte) (int, error) {
 //
 // With depth set (JSON bodies), the nesting is checked as bytes arrive, so
 // a deeply nested body is refused after its first few kilobytes.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease, depth *nesting.Scanner) (*[]byte, error) {
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease, depth *nesting.Scanner) ([]byte, error) {
 	maxRaw, maxOut := s.cfg.HTTP.MaxRequestBytes, s.cfg.HTTP.MaxDecompressedBytes
 	if r.ContentLength > maxRaw {
 		return nil, fmt.Errorf("%w: body of %d bytes exceeds http.max_request_bytes (%d)", errTooLarge, r.ContentLength, maxRaw)
@@ -206,21 +191,19 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease, dept
 		return nil, fmt.Errorf("%w: content encoding %q (want gzip, zstd or identity)", errUnsupportedMedia, coding)
 	}
 
-	buf := bodyBuffers.Get().(*[]byte)
-	if coding == "" && r.ContentLength > 0 && r.ContentLength <= maxPreallocated && int64(cap(*buf)) <= r.ContentLength {
-		// Identity with a known, small length: one allocation, and room to
-		// see EOF. Larger bodies grow as bytes arrive, so a sender that
+	size := int64(minBufferGrow)
+	if coding == "" && r.ContentLength > 0 && r.ContentLength <= maxPreallocated {
+		// Identity with a known, small length: one buffer, and room to see
+		// EOF. Larger bodies grow as bytes arrive, so a sender that
 		// announces much and sends little holds little.
-		*buf = make([]byte, 0, r.ContentLength+512)
+		size = r.ContentLength + 512
 	}
-	if err := l.resize(int64(cap(*buf))); err != nil {
-		releaseBuffer(buf)
+	if err := l.resize(bufferSize(size)); err != nil {
 		return nil, err
 	}
-	out, err := readLimited(src, *buf, maxOut, l, depth)
-	*buf = out
+	buf, err := readLimited(src, getBuffer(size), maxOut, l, depth)
 	if err != nil {
-		releaseBuffer(buf)
+		putBuffer(buf)
 		if errors.Is(err, errBudget) || errors.Is(err, errSlowBody) {
 			return nil, err
 		}
@@ -254,22 +237,29 @@ func bodyError(raw *errRecorder, coding string, err error, maxRaw int64) error {
 // holds more than limit bytes. Capacity grows by doubling but never past
 // limit+1, so refusing costs about twice the limit in allocations. Each new
 // capacity is taken from l before it is allocated (the buffer it replaces
-// is garbage from then on). depth, when not nil, sees every byte read.
+// goes back to its pool). depth, when not nil, sees every byte read.
 func readLimited(r io.Reader, buf []byte, limit int64, l *lease, depth *nesting.Scanner) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
 			n := max(2*int64(cap(buf)), minBufferGrow)
+			var grown []byte
 			if n >= limit {
 				n = limit + 1 // room to notice one byte too many, never more
+				if n <= int64(len(buf)) {
+					return buf, errTooLarge
+				}
+				if err := l.resize(n); err != nil {
+					return buf, err
+				}
+				grown = make([]byte, len(buf), n)
+			} else {
+				if err := l.resize(bufferSize(n)); err != nil {
+					return buf, err
+				}
+				grown = getBuffer(n)[:len(buf)]
 			}
-			if n <= int64(len(buf)) {
-				return buf, errTooLarge
-			}
-			if err := l.resize(n); err != nil {
-				return buf, err
-			}
-			grown := make([]byte, len(buf), n)
 			copy(grown, buf)
+			putBuffer(buf)
 			buf = grown
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])

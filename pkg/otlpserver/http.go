@@ -84,11 +84,11 @@ func (h *httpSignal) serve(w http.ResponseWriter, r *http.Request) int {
 	case h.s.httpSlots <- struct{}{}:
 		defer func() { <-h.s.httpSlots }()
 	default:
-		releaseBuffer(body)
+		putBuffer(body)
 		return fail(h.s.refuseEarly(transportHTTP, pipeline.Refused(reasonBusy, time.Second)))
 	}
-	batch, err := h.codec.decode(*body, enc)
-	releaseBuffer(body)
+	batch, err := h.codec.decode(body, enc)
+	putBuffer(body)
 	if err != nil {
 		return fail(pipeline.Permanent(fmt.Errorf("decode %s request: %w", h.codec.name, err)))
 	}
