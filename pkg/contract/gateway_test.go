@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -36,5 +37,20 @@ func TestQueryIDAttr(t *testing.T) {
 	}
 	if id, attr := QueryIDAttr(pcommon.NewMap()); id != "" || attr != "" {
 		t.Errorf("empty map: %q %q", id, attr)
+	}
+}
+
+// TestSourceKeyLongParts: a key built from long parts is what BoundLabel
+// makes of the whole key, without building the whole.
+func TestSourceKeyLongParts(t *testing.T) {
+	long := strings.Repeat("a\xff", 40000)
+	for _, addr := range []string{"db1", long, long[:150], strings.Repeat("é", 100)} {
+		res := pcommon.NewResource()
+		res.Attributes().PutStr(AttrDBSystem, SystemPostgreSQL)
+		res.Attributes().PutStr(AttrServerAddress, addr)
+		res.Attributes().PutInt(AttrServerPort, 5432)
+		if got, want := SourceKey(res), BoundLabel(SystemPostgreSQL+"://"+addr+":5432"); got != want {
+			t.Errorf("address of %d bytes: %q, want %q", len(addr), got, want)
+		}
 	}
 }

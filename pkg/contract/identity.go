@@ -33,17 +33,43 @@ func SourceKey(res pcommon.Resource) string {
 		}
 		return ""
 	}
-	var b strings.Builder
-	b.WriteString(sys.AsString())
-	b.WriteString("://")
+	k := newKeyBuilder()
+	k.add(sys.AsString())
+	k.add("://")
 	if v, ok := attrs.Get(AttrServerAddress); ok {
-		b.WriteString(v.AsString())
+		k.add(v.AsString())
 	}
 	if v, ok := attrs.Get(AttrServerPort); ok {
-		b.WriteByte(':')
-		b.WriteString(v.AsString())
+		k.add(":")
+		k.add(v.AsString())
 	}
-	return BoundLabel(b.String())
+	return k.String()
+}
+
+// keyBuilder concatenates parts into what BoundLabel returns for the
+// whole, keeping only the first MaxKeyLen+1 bytes and hashing as it goes:
+// a sender's 64 KB attributes are read once and never copied.
+type keyBuilder struct {
+	head strings.Builder
+	d    *xxhash.Digest
+	n    int
+}
+
+func newKeyBuilder() *keyBuilder { return &keyBuilder{d: xxhash.New()} }
+
+func (k *keyBuilder) add(s string) {
+	_, _ = k.d.WriteString(s)
+	k.n += len(s)
+	if room := MaxKeyLen + 1 - k.head.Len(); room > 0 {
+		k.head.WriteString(s[:min(len(s), room)])
+	}
+}
+
+func (k *keyBuilder) String() string {
+	if k.n <= MaxKeyLen {
+		return BoundLabel(k.head.String())
+	}
+	return bound(k.head.String()[:MaxKeyLen], false, k.d.Sum64())
 }
 
 // BoundLabel makes a value taken from input safe as a map key or metric
@@ -53,17 +79,22 @@ func BoundLabel(s string) string {
 	if len(s) <= MaxKeyLen && utf8.ValidString(s) {
 		return s
 	}
-	sum := strconv.FormatUint(xxhash.Sum64String(s), 16)
-	// Only the part that is kept is repaired: a sender's 64 KB value costs
-	// one hash pass, not a copy (a cut rune is repaired too, past the cut).
-	short := len(s) <= MaxKeyLen
-	s = strings.ToValidUTF8(s[:min(len(s), MaxKeyLen)], "\uFFFD")
-	if short && len(s) <= MaxKeyLen {
-		return s
+	return bound(s[:min(len(s), MaxKeyLen)], len(s) <= MaxKeyLen, xxhash.Sum64String(s))
+}
+
+// bound finishes BoundLabel from the value's first MaxKeyLen bytes (all of
+// it when whole) and the hash of all of it. Only the part that is kept is
+// repaired: a 64 KB value costs one hash pass, not a copy (a rune cut at
+// the end is repaired too, past the cut).
+func bound(head string, whole bool, sum uint64) string {
+	head = strings.ToValidUTF8(head, "\uFFFD")
+	if whole && len(head) <= MaxKeyLen {
+		return head
 	}
-	cut := MaxKeyLen - len(sum) - 1
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
+	hs := strconv.FormatUint(sum, 16)
+	cut := MaxKeyLen - len(hs) - 1
+	for cut > 0 && !utf8.RuneStart(head[cut]) {
 		cut--
 	}
-	return s[:cut] + "#" + sum
+	return head[:cut] + "#" + hs
 }
