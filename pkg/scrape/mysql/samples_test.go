@@ -42,7 +42,7 @@ func connID(t *testing.T, db *sql.DB) (*sql.Conn, int64) {
 // assertion: the deadline only bounds a broken test).
 func waitLockWaits(t *testing.T, db *sql.DB, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		var got int
 		if err := db.QueryRow("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'").Scan(&got); err != nil {
 			t.Fatal(err)
@@ -51,7 +51,19 @@ func waitLockWaits(t *testing.T, db *sql.DB, n int) {
 			return
 		}
 	}
-	t.Fatalf("fewer than %d lock waits", n)
+	// Say what the server was doing, for a run on a starved machine.
+	var state []string
+	if rows, err := db.Query("SELECT ID, COMMAND, COALESCE(STATE, ''), COALESCE(INFO, '') FROM information_schema.PROCESSLIST"); err == nil {
+		for rows.Next() {
+			var id int64
+			var cmd, st, info string
+			if rows.Scan(&id, &cmd, &st, &info) == nil {
+				state = append(state, fmt.Sprintf("%d %s %q %.60q", id, cmd, st, info))
+			}
+		}
+		rows.Close()
+	}
+	t.Fatalf("fewer than %d lock waits after 60s; sessions:\n%s", n, strings.Join(state, "\n"))
 }
 
 func sampleOf(ld plog.Logs, id int64) (plog.LogRecord, bool) {
@@ -85,7 +97,7 @@ func TestSamplesBlockingAndExplainLive(t *testing.T) {
 	}
 	done := make(chan error, 2)
 	go func() {
-		_, err := b.ExecContext(ctx, "SET SESSION innodb_lock_wait_timeout = 30")
+		_, err := b.ExecContext(ctx, "SET SESSION innodb_lock_wait_timeout = 120")
 		if err == nil {
 			var rows *sql.Rows
 			rows, err = b.QueryContext(ctx, blockedSelect)
