@@ -80,3 +80,11 @@ func TestEnvDefaultOnEmptyOrOnlyWhenUnset(t *testing.T) {
 		t.Error("an unset variable without a default must be an error")
 	}
 }
+
+// An empty value replaces a default: that is how X= switches a listener off.
+func TestEmptyExpansionIsAnEmptyString(t *testing.T) {
+	cfg := outer{Name: "default", Forward: inner{Endpoint: "x", Timeout: time.Second}}
+	if err := Parse([]byte("name: ${env:E-on}\n"), env(map[string]string{"E": ""}), &cfg); err != nil || cfg.Name != "" {
+		t.Fatalf("name = %q, %v; want empty", cfg.Name, err)
+	}
+}

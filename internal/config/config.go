@@ -167,10 +167,14 @@ func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), p
 		*values = append(*values, v)
 		// An expanded value is data, never YAML: keep "true" or "10s" typed as
 		// the target field wants, but let an empty value be an empty string.
-		if n.Tag == "" || n.Tag == "!!str" {
+		n.Style = 0
+		switch {
+		case v == "":
+			// A plain empty scalar would be null, which keeps the default.
+			n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
+		case n.Tag == "!!str":
 			n.Tag = ""
 		}
-		n.Style = 0
 	}
 }
 
