@@ -52,7 +52,7 @@ func MaskPlan(s string, mask func(string) string) string {
 				continue
 			}
 			if isKey(s, j+1) {
-				pending = IsExprKey(s[i+1 : j])
+				pending = depth <= MaxDepth && IsExprKey(s[i+1:j])
 			} else if pending || exprFrom != 0 || depth > MaxDepth {
 				// A string that does not decode (a bad escape) cannot be
 				// masked token by token: it is replaced whole.
@@ -69,7 +69,12 @@ func MaskPlan(s string, mask func(string) string) string {
 			}
 			i = j + 1
 		default:
-			i++
+			k := strings.IndexAny(s[i:], `{}[]"`)
+			if k < 0 {
+				i = len(s)
+			} else {
+				i += k
+			}
 		}
 	}
 	if last == 0 {
