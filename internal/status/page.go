@@ -42,6 +42,7 @@ th{background:#eef1f4} td:first-child,th:first-child{text-align:left}
 </table></div>
 
 <div><h2>Database breakers</h2>
+{{if gt .BreakerKeys (len .Breakers)}}<p class="muted">{{len .Breakers}} of {{.BreakerKeys}} sources shown, open first</p>{{end}}
 <table id="breakers"><tr><th>source</th><th>state</th></tr>
 {{range .Breakers}}<tr><td>{{.Key}}</td><td class="{{if eq .State "closed"}}ok{{else}}bad{{end}}">{{.State}}</td></tr>
 {{else}}<tr><td colspan="2" class="muted">no source seen yet</td></tr>{{end}}
@@ -55,6 +56,7 @@ th{background:#eef1f4} td:first-child,th:first-child{text-align:left}
 {{else}}<tr><td colspan="4" class="muted">nothing matched yet</td></tr>{{end}}
 </table>
 <h2>Effective sample rate per database</h2>
+{{if gt .RateKeys (len .Rates)}}<p class="muted">{{len .Rates}} of {{.RateKeys}} sources shown, lowest rate first</p>{{end}}
 <table id="rates"><tr><th>database</th><th>rate</th></tr>
 {{range .Rates}}<tr><td>{{.Label}}</td><td>{{f2 .Value}}</td></tr>{{else}}<tr><td colspan="2" class="muted">no budgeted database yet</td></tr>{{end}}
 </table></div>

@@ -14,7 +14,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/dbintel/dbintel/pkg/contract"
 )
+
+// MaxRows bounds the per-source tables (breakers, effective rates) and the
+// plan changes on the page and in /api/status: the stages bound how many
+// sources they track, but a thousand rows is no page for a person; the
+// rows that need attention (open breakers, lowest rates) come first.
+const MaxRows = 100
 
 // PlanChange is one recent plan change shown on the page.
 type PlanChange struct {
@@ -77,8 +85,10 @@ type Report struct {
 	Stages      []StageFlow  `json:"stages"`
 	Forward     Forward      `json:"forward"`
 	Breakers    []Breaker    `json:"breakers"`
+	BreakerKeys int          `json:"breaker_keys"` // sources with a breaker, shown or not
 	Rules       []Rule       `json:"sampler_rules"`
 	Rates       []Row        `json:"sampler_effective_rates"`
+	RateKeys    int          `json:"sampler_budgeted_sources"`
 	PII         []Row        `json:"pii_found"`
 	Fixes       []Row        `json:"quality_fixes"`
 	Plans       Plans        `json:"plans"`
@@ -169,7 +179,11 @@ func build(g prometheus.Gatherer, src Source) (Report, error) {
 		Requests: m.by("dbintel_forward_requests_total", "outcome"), BackendBreakerOpen: m.sum("dbintel_forward_breaker_open", nil) > 0,
 	}
 	states := map[float64]string{0: "closed", 1: "half-open", 2: "open"}
-	for _, r := range m.by("dbintel_breaker_state", "key") {
+	breakers := m.by("dbintel_breaker_state", "key")
+	// Open (2) first, then half-open, then closed; by key within a state.
+	sort.SliceStable(breakers, func(i, j int) bool { return breakers[i].Value > breakers[j].Value })
+	rep.BreakerKeys = len(breakers)
+	for _, r := range breakers[:min(len(breakers), MaxRows)] {
 		rep.Breakers = append(rep.Breakers, Breaker{Key: r.Label, State: states[r.Value]})
 	}
 	dropped := m.by("dbintel_sampler_items_dropped_total", "rule")
@@ -177,12 +191,19 @@ func build(g prometheus.Gatherer, src Source) (Report, error) {
 	for _, r := range m.by("dbintel_sampler_items_matched_total", "rule") {
 		rep.Rules = append(rep.Rules, Rule{Name: r.Label, Matched: r.Value, Kept: lookup(kept, r.Label), Dropped: lookup(dropped, r.Label)})
 	}
-	rep.Rates = m.by("dbintel_sampler_effective_rate", "database")
+	rates := m.by("dbintel_sampler_effective_rate", "database")
+	sort.SliceStable(rates, func(i, j int) bool { return rates[i].Value < rates[j].Value }) // most throttled first
+	rep.RateKeys = len(rates)
+	rep.Rates = rates[:min(len(rates), MaxRows)]
 	rep.PII = m.by("dbintel_verify_pii_found_total", "type")
 	rep.Fixes = m.by("dbintel_verify_fixes_total", "reason")
 	rep.Plans = Plans{Parsed: m.sum("dbintel_plans_parsed_total", nil), Errors: m.sum("dbintel_plans_errors_total", nil), Changes: m.sum("dbintel_plans_changes_total", nil)}
 	if src.PlanChanges != nil {
-		rep.PlanChanges = src.PlanChanges()
+		changes := src.PlanChanges()
+		for _, c := range changes[:min(len(changes), MaxRows)] {
+			c.Database, c.QueryID = contract.BoundLabel(c.Database), contract.BoundLabel(c.QueryID)
+			rep.PlanChanges = append(rep.PlanChanges, c)
+		}
 	}
 	rep.Overflow = m.sum("dbintel_cardinality_folded_points_total", nil)
 	rep.Series = m.sum("dbintel_cardinality_tracked_series", nil)
@@ -254,12 +275,14 @@ func (m metricIndex) histogram(name string, filter map[string]string) *dto.Histo
 }
 
 // by sums name per value of label, sorted by label, leaving out zeros.
+// Label values are shown to people: whoever registered the metric, they
+// are made valid and bounded (contract.BoundLabel).
 func (m metricIndex) by(name, label string) []Row {
 	acc := map[string]float64{}
 	for _, s := range m[name].GetMetric() {
 		for _, l := range s.GetLabel() {
 			if l.GetName() == label {
-				acc[l.GetValue()] += value(s)
+				acc[contract.BoundLabel(l.GetValue())] += value(s)
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package dbkeytest
 
 import (
 	"strconv"
-	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -27,7 +26,8 @@ var identityAttrs = [...]string{
 // resource each for metrics and logs) whose identity attributes, query ids,
 // metric and event attributes hold name, made distinct per source by a
 // numeric suffix. Each source carries a per-query point, an infrastructure
-// point, a top_query event with a plan attribute, and a query_sample event.
+// point, a top_query event with a plan attribute (the plan itself is small:
+// plans have their own limits), and a query_sample event.
 func Hostile(sources int, name string) pipeline.Batch {
 	b := pipeline.NewBatch()
 	for i := range sources {
@@ -54,7 +54,7 @@ func Hostile(sources int, name string) pipeline.Batch {
 		top.SetEventName(contract.EventTopQuery)
 		top.Attributes().PutStr(contract.PGQueryID, v)
 		top.Attributes().PutStr(contract.AttrNamespace, v)
-		top.Attributes().PutStr(contract.PGQueryPlan, `[{"Plan":{"Node Type":"Seq Scan","Relation Name":"`+strings.ToValidUTF8(v, "")+`","Total Cost":1}}]`)
+		top.Attributes().PutStr(contract.PGQueryPlan, `[{"Plan":{"Node Type":"Seq Scan","Relation Name":"t`+strconv.Itoa(i)+`","Total Cost":1}}]`)
 		s := lrs.AppendEmpty()
 		s.SetEventName(contract.EventQuerySample)
 		s.Attributes().PutStr(contract.PGSampleQueryID, v)
