@@ -35,27 +35,12 @@ func scraperConfig(t *testing.T) string {
 	if err := yaml.Unmarshal(b, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	set := func(path, v string) {
-		keys := strings.Split(path, ".")
-		m := cfg
-		for _, k := range keys[:len(keys)-1] {
-			next, ok := m[k].(map[string]any)
-			if !ok {
-				t.Fatalf("deploy/scraper.yaml has no %s", path)
-			}
-			m = next
-		}
-		if _, ok := m[keys[len(keys)-1]]; !ok {
-			t.Fatalf("deploy/scraper.yaml has no %s", path)
-		}
-		m[keys[len(keys)-1]] = v
-	}
 	for _, p := range []string{
 		"postgres.collection_interval", "postgres.query_timeout", "postgres.databases.collection_interval",
 		"postgres.query_stats.collection_interval", "postgres.sessions.emit_interval", "postgres.plans.collection_interval",
 		"mysql.collection_interval", "mysql.query_timeout", "mysql.query_stats.collection_interval", "mysql.samples.emit_interval",
 	} {
-		set(p, "2s")
+		setYAML(t, cfg, p, "2s")
 	}
 	out, err := yaml.Marshal(cfg)
 	if err != nil {
