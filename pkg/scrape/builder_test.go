@@ -28,6 +28,9 @@ func TestMetricsBuilderLayout(t *testing.T) {
 		mb.For("postgresql.database.name", "orders").Int(counter, now.Add(-time.Minute), now, 5)
 		mb.For("postgresql.database.name", "orders").Int(delta, now.Add(-time.Minute), now, 5)
 		mb.For("postgresql.database.name", "empty") // no point: no resource
+		if mb.For("postgresql.database.name", "orders").For("postgresql.database.name", "orders") != mb.For("postgresql.database.name", "orders") {
+			t.Fatal("For on a sub-builder nests or duplicates a resource")
+		}
 		md := mb.Metrics()
 		if n := md.ResourceMetrics().Len(); n != 2 {
 			t.Fatalf("%d resources, want the server's and one database's", n)
