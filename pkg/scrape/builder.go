@@ -16,14 +16,12 @@ import (
 type Kind int
 
 // Metric kinds. Counter values come from a table built by NewCounters with
-// the target's temporality, and the metric is marked accordingly. DeltaSum
-// is for values that are deltas by nature (per-interval totals computed
-// from per-statement deltas). Up-down values stay cumulative sums, as in the
-// OpenTelemetry Collector receivers whose names we reuse.
+// the target's temporality (scrape.temporality), and the metric is marked
+// accordingly. Up-down values stay cumulative sums, as in the OpenTelemetry
+// Collector receivers whose names we reuse.
 const (
 	Gauge Kind = iota
 	Counter
-	DeltaSum
 	UpDownSum
 )
 
@@ -101,12 +99,12 @@ func (b *MetricsBuilder) points(d MetricDef) pmetric.NumberDataPointSlice {
 	switch d.Kind {
 	case Gauge:
 		dps = m.SetEmptyGauge().DataPoints()
-	case Counter, DeltaSum:
+	case Counter:
 		s := m.SetEmptySum()
 		s.SetIsMonotonic(true)
-		s.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
-		if d.Kind == Counter && b.target.Temporality != Delta {
-			s.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+		s.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+		if b.target.Temporality == Delta {
+			s.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
 		}
 		dps = s.DataPoints()
 	case UpDownSum:

@@ -23,10 +23,8 @@ func TestMetricsBuilderLayout(t *testing.T) {
 		mb := NewMetricsBuilder(tg, contract.ScopePostgreSQL)
 		now := time.Unix(1000, 0)
 		counter := MetricDef{Name: "c", Kind: Counter}
-		delta := MetricDef{Name: "d", Kind: DeltaSum}
 		mb.Int(MetricDef{Name: "g", Kind: Gauge}, time.Time{}, now, 1)
 		mb.For("postgresql.database.name", "orders").Int(counter, now.Add(-time.Minute), now, 5)
-		mb.For("postgresql.database.name", "orders").Int(delta, now.Add(-time.Minute), now, 5)
 		mb.For("postgresql.database.name", "empty") // no point: no resource
 		if mb.For("postgresql.database.name", "orders").For("postgresql.database.name", "orders") != mb.For("postgresql.database.name", "orders") {
 			t.Fatal("For on a sub-builder nests or duplicates a resource")
@@ -52,9 +50,6 @@ func TestMetricsBuilderLayout(t *testing.T) {
 		ms := sub.ScopeMetrics().At(0).Metrics()
 		if got := ms.At(0).Sum().AggregationTemporality(); got != tc.want || !ms.At(0).Sum().IsMonotonic() {
 			t.Errorf("temporality %q: counter is %v, want %v", tc.temporality, got, tc.want)
-		}
-		if got := ms.At(1).Sum().AggregationTemporality(); got != pmetric.AggregationTemporalityDelta {
-			t.Errorf("DeltaSum is %v", got)
 		}
 	}
 }

@@ -42,7 +42,7 @@ func TestMetricsDocUpToDate(t *testing.T) {
 }
 
 func metricsTable() string {
-	kinds := map[scrape.Kind]string{scrape.Gauge: "gauge", scrape.Counter: "sum (monotonic; cumulative or delta per scrape.temporality)", scrape.DeltaSum: "sum (delta, monotonic)", scrape.UpDownSum: "sum (cumulative, up-down)"}
+	kinds := map[scrape.Kind]string{scrape.Gauge: "gauge", scrape.Counter: "sum (monotonic; cumulative or delta per scrape.temporality)", scrape.UpDownSum: "sum (cumulative, up-down)"}
 	var b strings.Builder
 	b.WriteString("| metric | type | unit | source | in postgresqlreceiver | on by default |\n|---|---|---|---|---|---|\n")
 	for _, d := range allDefs {
