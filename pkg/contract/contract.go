@@ -66,7 +66,7 @@ func IsDatabase(res pcommon.Resource) bool {
 // System returns the resource's db.system.name, "" when absent.
 func System(res pcommon.Resource) string {
 	if v, ok := res.Attributes().Get(AttrDBSystem); ok {
-		return v.AsString()
+		return ValueString(v)
 	}
 	return ""
 }

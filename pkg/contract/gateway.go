@@ -64,7 +64,7 @@ func number(v pcommon.Value) float64 {
 func QueryIDAttr(attrs pcommon.Map) (id, attr string) {
 	for _, k := range queryIDAttrs {
 		if v, ok := attrs.Get(k); ok {
-			return v.AsString(), k
+			return ValueString(v), k
 		}
 	}
 	return "", ""

@@ -27,21 +27,21 @@ const MaxKeyLen = 200
 func SourceKey(res pcommon.Resource) string {
 	attrs := res.Attributes()
 	sys, ok := attrs.Get(AttrDBSystem)
-	if !ok || sys.AsString() == "" {
-		if svc, ok := attrs.Get(AttrServiceName); ok && svc.AsString() != "" {
-			return BoundLabel("service:" + svc.AsString())
+	if !ok || ValueString(sys) == "" {
+		if svc, ok := attrs.Get(AttrServiceName); ok && ValueString(svc) != "" {
+			return BoundLabel("service:" + ValueString(svc))
 		}
 		return ""
 	}
 	k := newKeyBuilder()
-	k.add(sys.AsString())
+	k.add(ValueString(sys))
 	k.add("://")
 	if v, ok := attrs.Get(AttrServerAddress); ok {
-		k.add(v.AsString())
+		k.add(ValueString(v))
 	}
 	if v, ok := attrs.Get(AttrServerPort); ok {
 		k.add(":")
-		k.add(v.AsString())
+		k.add(ValueString(v))
 	}
 	return k.String()
 }

@@ -12,7 +12,7 @@ var queryIDAttrs = [...]string{PGQueryID, PGSampleQueryID, MySQLDigest, MySQLCur
 func QueryID(attrs pcommon.Map) string {
 	for _, k := range queryIDAttrs {
 		if v, ok := attrs.Get(k); ok {
-			return v.AsString()
+			return ValueString(v)
 		}
 	}
 	return ""
