@@ -79,10 +79,6 @@ func (d *Deltas) Observe(key string, v float64, now time.Time) (value float64, s
 	return v - prev, prevAt, true
 }
 
-// Reset forgets every series, so the next values are all baselines (used
-// when a whole source was reset, e.g. pg_stat_reset).
-func (d *Deltas) Reset() { clear(d.series) }
-
 // Sweep forgets series not observed since the previous Sweep; call it at
 // the end of every scrape.
 func (d *Deltas) Sweep() {
