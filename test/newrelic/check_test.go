@@ -130,3 +130,26 @@ func pageOf(d *Dashboard, w Widget) Page {
 	}
 	return Page{}
 }
+
+func TestCheckUnits(t *testing.T) {
+	ev := metricEvent("wait.time", MetricValue{Type: TypeGauge, Value: 1}, map[string]any{"unit": "s"})
+	store := NewStore([]Event{ev})
+	for _, tc := range []struct {
+		title, query string
+		want         string
+	}{
+		{"t", "FROM Metric SELECT latest(`wait.time`) AS 'wait.time (ns)'", `wait.time is shown in ns but sent with unit "s"`},
+		{"Wait (ms)", "FROM Metric SELECT latest(`wait.time`)", `shown in ms`},
+		{"t", "FROM Metric SELECT latest(`wait.time`) AS 'wait.time (seconds)'", ""},
+		{"t", "FROM Metric SELECT latest(`wait.time`)/1073741824 AS 'Size (GB)'", `shown in By`},
+	} {
+		q, err := Parse(tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(store.checkUnits(q, tc.title, nil), "; ")
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s / %s: %q, want %q", tc.title, tc.query, got, tc.want)
+		}
+	}
+}

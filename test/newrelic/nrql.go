@@ -111,7 +111,8 @@ type Query struct {
 	Raw     string
 	From    []string
 	Select  []Expr
-	Where   Expr // nil: none
+	Aliases []string // of Select, "" where none
+	Where   Expr     // nil: none
 	Facet   []Expr
 	OrderBy []Expr
 }
@@ -142,7 +143,7 @@ func Parse(q string) (*Query, error) {
 		}
 		switch strings.ToLower(t.text) {
 		case "select":
-			out.Select, err = p.list()
+			out.Select, out.Aliases, err = p.list()
 		case "from":
 			for {
 				name := p.next()
@@ -157,13 +158,13 @@ func Parse(q string) (*Query, error) {
 		case "where":
 			out.Where, err = p.expr()
 		case "facet":
-			out.Facet, err = p.list()
+			out.Facet, _, err = p.list()
 		case "order":
 			if !p.peek().is("by") {
 				return nil, fmt.Errorf("nrql: ORDER without BY")
 			}
 			p.next()
-			out.OrderBy, err = p.list()
+			out.OrderBy, _, err = p.list()
 		default: // TIMESERIES, LIMIT, SINCE, UNTIL, COMPARE WITH, ...: skip their arguments
 			for p.peek().kind != tEOF && !isClause(p.peek()) {
 				p.next()

@@ -39,23 +39,28 @@ func (p *parser) acceptWord(kw string) bool {
 }
 
 // list reads comma-separated expressions, each with an optional AS alias
-// and ASC/DESC.
-func (p *parser) list() ([]Expr, error) {
+// ("" when none) and ASC/DESC.
+func (p *parser) list() ([]Expr, []string, error) {
 	var out []Expr
+	var aliases []string
 	for {
 		e, err := p.expr()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, e)
+		alias := ""
 		if p.acceptWord("as") {
-			if t := p.next(); t.kind != tString && t.kind != tIdent {
-				return nil, fmt.Errorf("AS needs a name at %d", t.position)
+			t := p.next()
+			if t.kind != tString && t.kind != tIdent {
+				return nil, nil, fmt.Errorf("AS needs a name at %d", t.position)
 			}
+			alias = t.text
 		}
+		aliases = append(aliases, alias)
 		_ = p.acceptWord("asc") || p.acceptWord("desc")
 		if !p.accept(",") {
-			return out, nil
+			return out, aliases, nil
 		}
 	}
 }

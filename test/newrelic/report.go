@@ -63,7 +63,11 @@ func (s *Store) CheckDashboard(d *Dashboard, scope Scope) ([]WidgetResult, error
 			if err != nil {
 				return nil, fmt.Errorf("%s / %s: %w", d.ID, w.Key(), err)
 			}
-			if p := s.CheckQuery(q, scope, vars); len(p) > 0 {
+			p := s.CheckQuery(q, scope, vars)
+			if len(q.From) == 1 && q.From[0] == "Metric" {
+				p = append(p, s.checkUnits(q, w.Title, scope)...)
+			}
+			if len(p) > 0 {
 				r.Populated = false
 				r.Problems = append(r.Problems, p...)
 			}
