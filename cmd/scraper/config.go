@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/internal/telemetry"
@@ -9,6 +10,7 @@ import (
 	"github.com/dbintel/dbintel/pkg/scrape"
 	"github.com/dbintel/dbintel/pkg/scrape/mysql"
 	"github.com/dbintel/dbintel/pkg/scrape/postgres"
+	"go.yaml.in/yaml/v3"
 )
 
 // Config is the scraper's YAML file.
@@ -21,8 +23,32 @@ type Config struct {
 	// each database server is sent to one of them by rendezvous hashing of
 	// its service.instance.id (so its state stays on one gateway), and to
 	// the next in its order while that one is down.
-	Gateways  []string         `yaml:"gateways"`
+	Gateways  Endpoints        `yaml:"gateways"`
 	Telemetry telemetry.Config `yaml:"telemetry"`
+}
+
+// Endpoints is a YAML list of endpoints, or one string of comma-separated
+// endpoints so that a single ${env:...} can carry the list (Kubernetes sets
+// the gateway replicas' names this way).
+type Endpoints []string
+
+// UnmarshalYAML takes a list or a comma-separated string ("" is none).
+func (e *Endpoints) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		var list []string
+		if err := n.Decode(&list); err != nil {
+			return err
+		}
+		*e = list
+		return nil
+	}
+	*e = nil
+	for _, ep := range strings.Split(n.Value, ",") {
+		if ep = strings.TrimSpace(ep); ep != "" {
+			*e = append(*e, ep)
+		}
+	}
+	return nil
 }
 
 // MarshalYAML prints the config (--validate) with credentials in gateway

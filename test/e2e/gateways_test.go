@@ -28,8 +28,7 @@ func TestScraperFailsOverWhenItsGatewayDies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := strings.Replace(string(base), "gateways: []", "gateways: ["+gws[0].GRPC+", "+gws[1].GRPC+"]", 1)
-	cfg = strings.Replace(cfg, "  collection_interval: 10s             # server/database metrics", "  collection_interval: 5s", 1)
+	cfg := strings.Replace(string(base), "  collection_interval: 10s             # server/database metrics", "  collection_interval: 5s", 1)
 	cfg = strings.Replace(cfg, "    initial_interval: 1s", "    initial_interval: 100ms", 1)
 	path := filepath.Join(t.TempDir(), "scraper.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -37,6 +36,7 @@ func TestScraperFailsOverWhenItsGatewayDies(t *testing.T) {
 	}
 	scraper := harness.Start(t, harness.Binary(t, "scraper"), map[string]string{
 		"DBINTEL_POSTGRES_DSN":             pg.DSN(),
+		"DBINTEL_GATEWAYS":                 gws[0].GRPC + "," + gws[1].GRPC,
 		"DBINTEL_SCRAPER_METRICS_ENDPOINT": harness.FreeAddr(t),
 		"DBINTEL_SCRAPER_HEALTH_ENDPOINT":  harness.FreeAddr(t),
 	}, "--config", path)
