@@ -15,6 +15,8 @@ var exceptions = map[string]string{
 	"quickstart:mysql-otel / Server & Connections / X Plugin Worker Threads": reasonMysqlx,
 	"quickstart:mysql-otel / InnoDB Operations / Row Operations":             reasonInnodbRows,
 	"entity:infra-mysqlnode / Core Metric Details / Row operations / sec":    reasonInnodbRows,
+
+	"dbintel:dbintel / Plan changes / MySQL / MariaDB plan changes: cost before and after": reasonMySQLPlans,
 }
 
 const (
@@ -22,5 +24,6 @@ const (
 	reasonMysqlx   = "MySQL X Plugin (Mysqlx_* status): MySQL 8 only, MariaDB has no X Protocol"
 	// Checked on the test server: SHOW GLOBAL STATUS has no Innodb_rows_*
 	// and INFORMATION_SCHEMA.INNODB_METRICS no dml_* rows.
+	reasonMySQLPlans = "MySQL/MariaDB plans come from opt-in EXPLAIN (mysql.explain.enabled: false by default)"
 	reasonInnodbRows = "InnoDB row counters (Innodb_rows_*): MySQL only, MariaDB 10.11 has neither the status variables nor the dml_* InnoDB metrics"
 )
