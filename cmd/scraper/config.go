@@ -15,10 +15,15 @@ import (
 
 // Config is the scraper's YAML file.
 type Config struct {
-	Scrape   scrape.Config   `yaml:"scrape"`
+	Scrape scrape.Config `yaml:"scrape"`
+	// Postgres and MySQL are the shared settings of every target of their
+	// kind; a dsn set here is one more target (the single-server form).
 	Postgres postgres.Config `yaml:"postgres"`
 	MySQL    mysql.Config    `yaml:"mysql"`
-	Forward  forward.Config  `yaml:"forward"`
+	// Targets are the database servers to scrape, each over the shared
+	// settings of its kind.
+	Targets []Target       `yaml:"targets"`
+	Forward forward.Config `yaml:"forward"`
 	// Gateways, when set, replaces forward.endpoint with several gateways:
 	// each database server is sent to one of them by rendezvous hashing of
 	// its service.instance.id (so its state stays on one gateway), and to
@@ -60,7 +65,7 @@ func (c Config) MarshalYAML() (any, error) {
 	for i, ep := range c.Gateways {
 		p.Gateways[i] = config.RedactURL(ep)
 	}
-	return p, nil
+	return printTargets(p, c)
 }
 
 func defaultConfig() Config {
@@ -89,8 +94,13 @@ func (c Config) Validate() error {
 	p.Merge("scrape", c.Scrape.Validate())
 	p.Merge("postgres", c.Postgres.Validate())
 	p.Merge("mysql", c.MySQL.Validate())
-	if !c.Postgres.Enabled() && !c.MySQL.Enabled() {
-		p.Add("", "no database to scrape: set postgres.dsn or mysql.dsn (e.g. ${env:DBINTEL_POSTGRES_DSN}, ${env:DBINTEL_MYSQL_DSN})")
+	servers, problems := c.servers()
+	p = append(p, problems...)
+	for _, s := range servers {
+		s.validate(&p)
+	}
+	if len(servers) == 0 && len(problems) == 0 {
+		p.Add("", "no database to scrape: list targets, or set postgres.dsn or mysql.dsn (e.g. ${env:DBINTEL_POSTGRES_DSN}, ${env:DBINTEL_MYSQL_DSN})")
 	}
 	p.Merge("forward", c.Forward.Validate())
 	seen := map[string]bool{}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -20,10 +19,6 @@ import (
 	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/internal/telemetry"
 	"github.com/dbintel/dbintel/pkg/pipeline"
-	"github.com/dbintel/dbintel/pkg/scrape"
-	"github.com/dbintel/dbintel/pkg/scrape/mysql"
-	"github.com/dbintel/dbintel/pkg/scrape/postgres"
-	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
@@ -57,62 +52,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// target is one database server with its collectors.
-type target struct {
-	sched *scrape.Scheduler
-	close func()
-}
-
-// buildTargets makes one scheduler per database server; route gives each
-// server's consumer (by its service.instance.id).
-func buildTargets(cfg Config, route func(instanceID string) pipeline.Consumer, reg prometheus.Registerer, log *slog.Logger) ([]target, error) {
-	type collectorsFunc func() (scrape.Target, []scrape.Collector, func(), error)
-	var builders []collectorsFunc
-	if cfg.Postgres.Enabled() {
-		builders = append(builders, func() (scrape.Target, []scrape.Collector, func(), error) {
-			t, err := postgres.NewTarget(cfg.Postgres, cfg.Scrape.Labels)
-			if err != nil {
-				return t, nil, nil, fmt.Errorf("postgres: %w", err)
-			}
-			t.Version, t.Temporality = version, cfg.Scrape.Temporality
-			cols, closeConn, err := postgres.NewCollectors(cfg.Postgres, t, log, reg)
-			return t, cols, closeConn, err
-		})
-	}
-	if cfg.MySQL.Enabled() {
-		builders = append(builders, func() (scrape.Target, []scrape.Collector, func(), error) {
-			t, err := mysql.NewTarget(cfg.MySQL, cfg.Scrape.Labels)
-			if err != nil {
-				return t, nil, nil, fmt.Errorf("mysql: %w", err)
-			}
-			t.Version, t.Temporality = version, cfg.Scrape.Temporality
-			cols, closeConn, err := mysql.NewCollectors(cfg.MySQL, t, log, reg)
-			return t, cols, closeConn, err
-		})
-	}
-	var targets []target
-	closeAll := func() {
-		for _, t := range targets {
-			t.close()
-		}
-	}
-	for _, build := range builders {
-		t, cols, closeConn, err := build()
-		if err != nil {
-			closeAll()
-			return nil, err
-		}
-		sched, err := scrape.NewScheduler(cfg.Scrape, t, cols, route(t.InstanceID), log, reg)
-		if err != nil {
-			closeConn()
-			closeAll()
-			return nil, err
-		}
-		targets = append(targets, target{sched: sched, close: closeConn})
-	}
-	return targets, nil
 }
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger, shutdownTimeout time.Duration) error {
@@ -181,11 +120,17 @@ func scrapeOnce(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, t := range targets {
-		errs = append(errs, t.sched.Once(ctx))
-		t.close()
+	// Concurrently: a server that is down costs its connect timeout, not
+	// everybody's.
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() {
+			errs[i] = t.sched.Once(ctx)
+			t.close()
+		})
 	}
+	wg.Wait()
 	return errors.Join(append(errs, printErr)...)
 }
 

@@ -66,14 +66,7 @@ func DefaultConfig() Config {
 // Validate reports every problem with its YAML path.
 func (c Config) Validate() error {
 	var p config.Problems
-	for k := range c.Labels {
-		if k == "" {
-			p.Add("labels", "empty label name")
-		}
-		if reservedAttrs[k] {
-			p.Add(config.Join("labels", k), "%s is set by the scraper and cannot be a label", k)
-		}
-	}
+	ValidateLabels(&p, "labels", c.Labels)
 	if c.Breaker.Failures == 0 {
 		p.Add("breaker.failures", "must be at least 1")
 	}
