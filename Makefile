@@ -7,7 +7,7 @@ PKGS      := ./...
 # a 2-core machine responsive and the servers' start-up within timeouts.
 TESTFLAGS ?= -race -count=1 -timeout 20m -p 2
 
-.PHONY: build test demo bench lint vet fmt clean
+.PHONY: build test demo bench lint vet fmt clean loadtest
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/gateway ./cmd/gateway
@@ -33,3 +33,11 @@ fmt:
 
 clean:
 	rm -rf bin
+
+# Load harness (test/load, docs/performance.md): loadgen → sink, → gateway
+# with stages off, → gateway with deploy/gateway.yaml, → an OpenTelemetry
+# Collector built into a temp dir; prints the side-by-side table.
+# Knobs: DBINTEL_LOAD_SECONDS, _SIGNALS, _SCENARIOS, _PROTOCOL, _FORWARD,
+# _COMPRESSION, _CONNS, _WORKERS, _RATE, _PROFILE (a directory for pprof).
+loadtest:
+	DBINTEL_LOAD=1 $(GO) test -count=1 -run '^TestLoad$$' -v -timeout 20m ./test/load

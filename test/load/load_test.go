@@ -1,0 +1,188 @@
+// Package load is the load harness (make loadtest): cmd/loadgen against a
+// counting sink directly, through the gateway with every stage off, through
+// the gateway with deploy/gateway.yaml, and through an OpenTelemetry
+// Collector, side by side in one invocation. It runs only with
+// DBINTEL_LOAD=1; see docs/performance.md for the knobs and the figures.
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dbintel/dbintel/internal/grpczstd"
+	"github.com/dbintel/dbintel/test/fakebackend"
+	"github.com/dbintel/dbintel/test/harness"
+)
+
+// knobs are read from the environment, so make loadtest takes them too.
+type knobs struct {
+	seconds              int
+	signals, scenarios   []string
+	protocol, forward    string
+	compression          string
+	conns, workers, rate string
+	profileDir           string
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func readKnobs() knobs {
+	s, _ := strconv.Atoi(env("DBINTEL_LOAD_SECONDS", "10"))
+	return knobs{
+		seconds:     max(s, 1),
+		signals:     strings.Split(env("DBINTEL_LOAD_SIGNALS", "metrics,logs"), ","),
+		scenarios:   strings.Split(env("DBINTEL_LOAD_SCENARIOS", "direct,floor,default,collector"), ","),
+		protocol:    env("DBINTEL_LOAD_PROTOCOL", "grpc"),
+		forward:     env("DBINTEL_LOAD_FORWARD", "grpc"),
+		compression: os.Getenv("DBINTEL_LOAD_COMPRESSION"),
+		conns:       env("DBINTEL_LOAD_CONNS", "2"),
+		workers:     env("DBINTEL_LOAD_WORKERS", "8"),
+		rate:        env("DBINTEL_LOAD_RATE", "0"),
+		profileDir:  os.Getenv("DBINTEL_LOAD_PROFILE"),
+	}
+}
+
+// genResult mirrors cmd/loadgen's JSON line.
+type genResult struct {
+	Items      int     `json:"items"`
+	Requests   int     `json:"requests"`
+	Refused    int     `json:"refused"`
+	Errors     int     `json:"errors"`
+	Seconds    float64 `json:"seconds"`
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	BodyBytes  int     `json:"body_bytes"`
+	FirstError string  `json:"first_error"`
+}
+
+func TestLoad(t *testing.T) {
+	if os.Getenv("DBINTEL_LOAD") != "1" {
+		t.Skip("load harness: run with DBINTEL_LOAD=1 (make loadtest)")
+	}
+	grpczstd.Register() // the sink accepts zstd over gRPC, as New Relic does
+	k := readKnobs()
+	loadgen := filepath.Join(t.TempDir(), "loadgen")
+	if out, err := exec.Command("go", "build", "-o", loadgen, "./cmd/loadgen").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/loadgen: %v\n%s", err, out)
+	}
+	var collector string
+	var collectorErr error
+	for _, sc := range k.scenarios {
+		if sc == "collector" {
+			t0 := time.Now()
+			collector, collectorErr = buildCollector(harness.Root(), 15*time.Minute)
+			t.Logf("collector build: %s (%v)", time.Since(t0).Round(time.Second), collectorErr)
+		}
+	}
+	var rows []row
+	for _, signal := range k.signals {
+		for _, sc := range k.scenarios {
+			r := row{scenario: sc, signal: signal}
+			switch {
+			case sc == "collector" && collectorErr != nil:
+				r.note = "not measured: build failed: " + firstLine(collectorErr.Error())
+			default:
+				t.Run(signal+"/"+sc, func(t *testing.T) { r = measure(t, k, loadgen, collector, sc, signal) })
+			}
+			rows = append(rows, r)
+		}
+	}
+	fmt.Print(machine(), "\n", table(k, rows))
+}
+
+// measure runs one scenario for one signal: sink, target, generator, drain.
+func measure(t *testing.T, k knobs, loadgen, collector, scenario, signal string) row {
+	sink := fakebackend.Start(t)
+	sink.SetDiscard(true)
+	tg := startTarget(t, k, scenario, collector, sink)
+	cpu0 := 0.0
+	if tg.pid > 0 {
+		cpu0 = must(t)(cpuSeconds(tg.pid))
+	}
+	target := tg.grpc
+	if k.protocol == "http" {
+		target = "http://" + tg.http
+	}
+	prof := startProfile(t, k, scenario, signal, tg)
+	cmd := exec.Command(loadgen, "-target", target, "-protocol", k.protocol, "-signal", signal,
+		"-conns", k.conns, "-workers", k.workers, "-rate", k.rate, "-duration", strconv.Itoa(k.seconds)+"s")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("loadgen: %v", err)
+	}
+	var g genResult
+	if err := json.Unmarshal(out, &g); err != nil {
+		t.Fatalf("loadgen output %q: %v", out, err)
+	}
+	delivered := drain(sink)
+	prof.wait()
+	r := row{scenario: scenario, signal: signal, gen: g, delivered: delivered}
+	if tg.pid > 0 {
+		r.cpu = must(t)(cpuSeconds(tg.pid)) - cpu0
+		r.rss = must(t)(peakRSSMiB(tg.pid))
+	}
+	if g.Errors > 0 {
+		r.note = fmt.Sprintf("%d errors, first: %s", g.Errors, g.FirstError)
+	}
+	tg.stop()
+	return r
+}
+
+// drain waits until the sink's count has stood still for a second (the
+// gateway's queue is empty), at most 20 s, and returns it.
+func drain(sink *fakebackend.Backend) int {
+	last, still := sink.Items(), 0
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && still < 10; {
+		time.Sleep(100 * time.Millisecond)
+		if n := sink.Items(); n != last {
+			last, still = n, 0
+		} else {
+			still++
+		}
+	}
+	return last
+}
+
+func must(t *testing.T) func(float64, error) float64 {
+	return func(v float64, err error) float64 {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// waitTCP waits until addr accepts connections.
+func waitTCP(t *testing.T, addr string, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not listening after %s: %v", addr, timeout, err)
+		}
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
