@@ -147,6 +147,7 @@ type Container struct {
 	Resources       Resources `yaml:"resources"`
 	SecurityContext struct {
 		RunAsNonRoot             bool `yaml:"runAsNonRoot"`
+		RunAsUser                int  `yaml:"runAsUser"`
 		ReadOnlyRootFilesystem   bool `yaml:"readOnlyRootFilesystem"`
 		AllowPrivilegeEscalation bool `yaml:"allowPrivilegeEscalation"`
 		Capabilities             struct {
