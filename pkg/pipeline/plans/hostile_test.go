@@ -2,6 +2,7 @@ package plans
 
 import (
 	"context"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -18,10 +19,7 @@ import (
 // nor reach a self-metric label.
 func TestHostileIdentity(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	s, err := New(DefaultConfig(), reg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newHostileStage(t, reg)
 	for range 2 {
 		if _, err := s.Process(context.Background(), dbkeytest.Hostile(3, dbkeytest.Invalid)); err != nil {
 			t.Fatal(err)
@@ -62,4 +60,27 @@ func TestMillionDeepPlans(t *testing.T) {
 			t.Errorf("record %d: %s = %q, want %q", i, contract.AttrPlanError, v.Str(), reasonTooLarge)
 		}
 	}
+}
+
+// TestDeepValues: kvlists nested deep wherever the stage reads a value
+// (identity, query id, attributes, body) are never walked recursively: a
+// million levels overflowed the default 1 GB stack, and a recursive walk of
+// these overflows the test's small one.
+func TestDeepValues(t *testing.T) {
+	s := newHostileStage(t, nil)
+	b := dbkeytest.Deep()
+	defer debug.SetMaxStack(debug.SetMaxStack(dbkeytest.DeepMaxStack))
+	if _, err := s.Process(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newHostileStage builds the stage as the gateway does, on reg (nil: none).
+func newHostileStage(t *testing.T, reg prometheus.Registerer) *Extractor {
+	t.Helper()
+	s, err := New(DefaultConfig(), reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

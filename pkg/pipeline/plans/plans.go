@@ -118,9 +118,9 @@ func (e *Extractor) record(src *source, lr plog.LogRecord) (change, bool) {
 	}
 	q.source = src.sourceKey()
 	if ns, ok := attrs.Get(contract.AttrNamespace); ok {
-		q.namespace = ns.AsString()
+		q.namespace = contract.ValueString(ns)
 	} else if ns, ok := src.res.Attributes().Get(contract.AttrNamespace); ok {
-		q.namespace = ns.AsString()
+		q.namespace = contract.ValueString(ns)
 	}
 	now := lastPlan{hash: hash, cost: s.totalCost, hasCost: s.hasTotalCost}
 	old, changed := e.tracker.observe(q.key(), now)
@@ -182,7 +182,7 @@ func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
 		if !declared {
 			return nil, false
 		}
-		if deeperThan(v, e.lim.maxDepth) {
+		if contract.DeeperThan(v, e.lim.maxDepth) {
 			return nil, true
 		}
 		raw, err := json.Marshal(v.AsRaw())
@@ -193,39 +193,6 @@ func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
 	default:
 		return []byte{}, declared
 	}
-}
-
-// deeperThan reports whether maps and slices nest in v more than limit
-// levels deep (v itself is level 1), walking with an explicit stack.
-func deeperThan(v pcommon.Value, limit int) bool {
-	type level struct {
-		v     pcommon.Value
-		depth int
-	}
-	stack := []level{{v, 1}}
-	for len(stack) > 0 {
-		top := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if top.depth > limit {
-			return true
-		}
-		push := func(c pcommon.Value) {
-			if t := c.Type(); t == pcommon.ValueTypeMap || t == pcommon.ValueTypeSlice {
-				stack = append(stack, level{c, top.depth + 1})
-			}
-		}
-		switch top.v.Type() {
-		case pcommon.ValueTypeMap:
-			for _, c := range top.v.Map().All() {
-				push(c)
-			}
-		case pcommon.ValueTypeSlice:
-			for _, c := range top.v.Slice().All() {
-				push(c)
-			}
-		}
-	}
-	return false
 }
 
 // looksLikePlan is the cheap test for logs that are not declared plan

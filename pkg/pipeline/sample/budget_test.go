@@ -3,10 +3,10 @@ package sample
 import (
 	"context"
 	"fmt"
-	"github.com/dbintel/dbintel/pkg/contract"
 	"testing"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey/dbkeytest"

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -83,7 +84,7 @@ func (c *condition) matchValue(v pcommon.Value) bool {
 	if v.Type() == pcommon.ValueTypeStr {
 		return c.matchString(v.Str())
 	}
-	return c.matchString(v.AsString())
+	return c.matchString(contract.ValueString(v))
 }
 
 func (c *condition) matchString(s string) bool {

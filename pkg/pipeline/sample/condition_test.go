@@ -1,9 +1,9 @@
 package sample
 
 import (
-	"github.com/dbintel/dbintel/pkg/contract"
 	"testing"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )

@@ -3,7 +3,6 @@ package sample
 import (
 	"context"
 	"fmt"
-	"github.com/dbintel/dbintel/pkg/contract"
 	"os"
 	"reflect"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dbintel/dbintel/internal/config"
+	"github.com/dbintel/dbintel/pkg/contract"
 )
 
 func TestValidate(t *testing.T) {

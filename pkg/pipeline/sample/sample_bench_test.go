@@ -2,10 +2,10 @@ package sample
 
 import (
 	"context"
-	"github.com/dbintel/dbintel/pkg/contract"
 	"testing"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey/dbkeytest"
 	"github.com/prometheus/client_golang/prometheus"

@@ -94,3 +94,40 @@ func CheckLabels(t testing.TB, g prometheus.Gatherer, maxSeries int) {
 		t.Errorf("%d self-metric series, want at most %d", series, maxSeries)
 	}
 }
+
+// DeepDepth nests Deep's values deep enough that any recursive walk of
+// them needs more than DeepMaxStack of goroutine stack.
+const (
+	DeepDepth    = 100_000
+	DeepMaxStack = 16 << 20
+)
+
+// Deep builds kvlists nested DeepDepth levels deep (iteratively: the
+// builder itself must not recurse) where stages read values: a database
+// resource's db.system.name, a service resource's service.name, a point's
+// query id, a record's query id, db.namespace and body. Run a stage on it
+// under debug.SetMaxStack(DeepMaxStack): a recursive walk is then a fatal
+// stack overflow, as a million levels are under the default limit.
+func Deep() pipeline.Batch {
+	nest := func(m pcommon.Map) {
+		for range DeepDepth {
+			m = m.PutEmptyMap("k")
+		}
+	}
+	b := pipeline.NewBatch()
+	rm := b.Metrics.ResourceMetrics().AppendEmpty()
+	nest(rm.Resource().Attributes().PutEmptyMap(contract.AttrDBSystem))
+	m := rm.ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m.SetName("m")
+	p := m.SetEmptySum().DataPoints().AppendEmpty()
+	nest(p.Attributes().PutEmptyMap(contract.PGQueryID))
+
+	rl := b.Logs.ResourceLogs().AppendEmpty()
+	nest(rl.Resource().Attributes().PutEmptyMap(contract.AttrServiceName))
+	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetEventName(contract.EventQueryPlan)
+	nest(lr.Attributes().PutEmptyMap(contract.PGQueryID))
+	nest(lr.Attributes().PutEmptyMap(contract.AttrNamespace))
+	nest(lr.Body().SetEmptyMap())
+	return b
+}
