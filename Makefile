@@ -7,7 +7,16 @@ PKGS      := ./...
 # a 2-core machine responsive and the servers' start-up within timeouts.
 TESTFLAGS ?= -race -count=1 -timeout 20m -p 2
 
-.PHONY: build test demo bench lint vet fmt clean loadtest
+# make install: binaries, configs and systemd units where the units expect
+# them. PREFIX, SYSCONFDIR and UNITDIR are baked into the installed units;
+# DESTDIR only stages the files (packaging). Configs and env files already
+# there are kept.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(SYSCONFDIR)/systemd/system
+DESTDIR    ?=
+
+.PHONY: build test demo bench lint vet fmt clean install loadtest
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/gateway ./cmd/gateway
@@ -27,6 +36,19 @@ demo: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m $(PKGS)
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/dbintel $(DESTDIR)$(UNITDIR)
+	install -m 0755 bin/gateway $(DESTDIR)$(PREFIX)/bin/dbintel-gateway
+	install -m 0755 bin/scraper $(DESTDIR)$(PREFIX)/bin/dbintel-scraper
+	for f in gateway.yaml scraper.yaml; do \
+	  [ -e $(DESTDIR)$(SYSCONFDIR)/dbintel/$$f ] || install -m 0644 deploy/$$f $(DESTDIR)$(SYSCONFDIR)/dbintel/$$f; done
+	for f in gateway.env scraper.env; do \
+	  [ -e $(DESTDIR)$(SYSCONFDIR)/dbintel/$$f ] || install -m 0600 /dev/null $(DESTDIR)$(SYSCONFDIR)/dbintel/$$f; done
+	for u in dbintel-gateway dbintel-scraper; do \
+	  sed -e 's|/usr/local/bin/|$(PREFIX)/bin/|g' -e 's|/etc/dbintel/|$(SYSCONFDIR)/dbintel/|g' \
+	    deploy/systemd/$$u.service > $(DESTDIR)$(UNITDIR)/$$u.service; \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service; done
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
