@@ -2,12 +2,18 @@
 # make demo: a throwaway PostgreSQL with a pgbench workload, the gateway and
 # the scraper, all on loopback. Without NEW_RELIC_LICENSE_KEY the gateway
 # writes what it would send to New Relic into $DEMO_DIR/sink.jsonl.
-# Stops cleanly on Ctrl-C, or after DEMO_SECONDS if set.
+# Stops cleanly on Ctrl-C, or after DEMO_SECONDS if set, and removes what
+# it made (about 100 MB with the database); DEMO_KEEP=1 keeps the sink file.
+# Ports: PG_PORT and the gateway's DBINTEL_*_ENDPOINT variables.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-bin="$here/bin"
-DEMO_DIR=${DEMO_DIR:-$(mktemp -d /tmp/dbintel-demo.XXXXXX)}
+bin=${DEMO_BIN:-$here/bin}
+made_dir=
+if [ -z "${DEMO_DIR:-}" ]; then
+  DEMO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dbintel-demo.XXXXXX")
+  made_dir=1
+fi
 PG_PORT=${PG_PORT:-55432}
 log() { printf '[demo] %s\n' "$*"; }
 
@@ -28,7 +34,16 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   as_pg pg_ctl -D "$DEMO_DIR/pgdata" -m fast -w stop >/dev/null 2>&1 || true
-  log "stopped; files kept in $DEMO_DIR"
+  if [ "${DEMO_KEEP:-}" = 1 ]; then
+    rm -rf "$DEMO_DIR/pgdata"
+    log "stopped; sink and logs kept in $DEMO_DIR"
+  elif [ -n "$made_dir" ]; then
+    rm -rf "$DEMO_DIR"
+    log "stopped; removed $DEMO_DIR (DEMO_KEEP=1 keeps the sink file)"
+  else # the caller's directory: remove only what the demo made in it
+    rm -rf "$DEMO_DIR/pgdata" "$DEMO_DIR/sink.jsonl" "$DEMO_DIR"/{gateway,scraper,pgbench}.log
+    log "stopped; cleaned $DEMO_DIR"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
@@ -58,15 +73,15 @@ log "workload: pgbench, 4 clients"
 pgbench -c 4 -T "${DEMO_SECONDS:-86400}" -R 200 postgres >"$DEMO_DIR/pgbench.log" 2>&1 &
 pids+=($!)
 
-export DBINTEL_GRPC_ENDPOINT=127.0.0.1:4317 DBINTEL_HTTP_ENDPOINT=127.0.0.1:4318
-export DBINTEL_METRICS_ENDPOINT=127.0.0.1:8888 DBINTEL_HEALTH_ENDPOINT=127.0.0.1:13133
-export DBINTEL_STATUS_ENDPOINT=127.0.0.1:55679
+export DBINTEL_GRPC_ENDPOINT=${DBINTEL_GRPC_ENDPOINT:-127.0.0.1:4317} DBINTEL_HTTP_ENDPOINT=${DBINTEL_HTTP_ENDPOINT:-127.0.0.1:4318}
+export DBINTEL_METRICS_ENDPOINT=${DBINTEL_METRICS_ENDPOINT:-127.0.0.1:8888} DBINTEL_HEALTH_ENDPOINT=${DBINTEL_HEALTH_ENDPOINT:-127.0.0.1:13133}
+export DBINTEL_STATUS_ENDPOINT=${DBINTEL_STATUS_ENDPOINT:-127.0.0.1:55679}
 export DBINTEL_SINK_FILE="$DEMO_DIR/sink.jsonl"
 "$bin/gateway" --config "$here/deploy/gateway.yaml" >"$DEMO_DIR/gateway.log" 2>&1 &
 pids+=($!)
 
 export DBINTEL_POSTGRES_DSN="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
-export DBINTEL_GATEWAY_ENDPOINT=127.0.0.1:4317
+export DBINTEL_GATEWAY_ENDPOINT=$DBINTEL_GRPC_ENDPOINT
 export DBINTEL_POSTGRES_LOG_DIR="$DEMO_DIR/pgdata/postgres.log"   # auto_explain plans
 "$bin/scraper" --config "$here/deploy/scraper.yaml" >"$DEMO_DIR/scraper.log" 2>&1 &
 pids+=($!)
@@ -79,9 +94,9 @@ fi
 cat <<INFO
 [demo] look at:
   sink (OTLP JSON lines):  tail -f $DBINTEL_SINK_FILE
-  gateway status page:     http://127.0.0.1:55679/   (JSON: /api/status)
-  gateway self-metrics:    curl -s http://127.0.0.1:8888/metrics | grep ^dbintel_
-  gateway readiness:       curl -s http://127.0.0.1:13133/readyz
+  gateway status page:     http://$DBINTEL_STATUS_ENDPOINT/   (JSON: /api/status)
+  gateway self-metrics:    curl -s http://$DBINTEL_METRICS_ENDPOINT/metrics | grep ^dbintel_
+  gateway readiness:       curl -s http://$DBINTEL_HEALTH_ENDPOINT/readyz
   logs:                    $DEMO_DIR/{gateway,scraper}.log, $DEMO_DIR/pgdata/postgres.log
   one scrape by hand:      DBINTEL_POSTGRES_DSN='$DBINTEL_POSTGRES_DSN' $bin/scraper --config deploy/scraper.yaml --once
 INFO
