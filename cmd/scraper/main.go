@@ -1,5 +1,6 @@
 // Command scraper runs next to a PostgreSQL or MySQL/MariaDB server, collects
-// database intelligence over one connection per server and ships it as OTLP
+// database intelligence over one connection per server (PostgreSQL adds up
+// to databases.max_connections for per-database statistics) and ships it as OTLP
 // to a dbintel gateway. `scraper --once` prints one scrape as OTLP JSON.
 package main
 
