@@ -99,7 +99,7 @@ func (c Config) Validate() error {
 	for _, s := range servers {
 		s.validate(&p)
 	}
-	if len(servers) == 0 && len(problems) == 0 {
+	if len(servers) == 0 && len(problems) == 0 && len(c.Targets) == 0 {
 		p.Add("", "no database to scrape: list targets, or set postgres.dsn or mysql.dsn (e.g. ${env:DBINTEL_POSTGRES_DSN}, ${env:DBINTEL_MYSQL_DSN})")
 	}
 	p.Merge("forward", c.Forward.Validate())

@@ -71,7 +71,9 @@ func (c Config) servers() ([]server, config.Problems) {
 			d.DSN, d.Metrics = "", maps.Clone(c.Postgres.Metrics)
 			pg, ok := t.Postgres.Over(d)
 			if !ok {
-				p.Add(s.path, "cannot be decoded")
+				if !t.Postgres.Invalid() {
+					p.Add(s.path, "cannot be decoded")
+				}
 				continue
 			}
 			s.postgres = &pg
@@ -81,7 +83,9 @@ func (c Config) servers() ([]server, config.Problems) {
 			d.DSN = ""
 			my, ok := t.MySQL.Over(d)
 			if !ok {
-				p.Add(s.path, "cannot be decoded")
+				if !t.MySQL.Invalid() {
+					p.Add(s.path, "cannot be decoded")
+				}
 				continue
 			}
 			s.mysql = &my
@@ -111,20 +115,21 @@ func (c Config) servers() ([]server, config.Problems) {
 		if s.entry != "" {
 			namePath = config.Join(s.entry, "name")
 		}
-		scrape.ValidateTargetName(&p, namePath, s.name)
-		if prev, dup := byName[s.name]; dup {
-			p.Add(namePath, "target name %q is also used by %s", s.name, prev)
-		}
 		where := s.entry
 		if where == "" {
 			where = "the top-level dsn"
 		}
-		byName[s.name] = where
 		key := s.kind() + "://" + s.target.InstanceID
 		if prev, dup := byServer[key]; dup {
 			p.Add(config.Join(s.path, "dsn"), "the same server as %s (%s)", prev, s.target.InstanceID)
+			continue
 		}
 		byServer[key] = where
+		scrape.ValidateTargetName(&p, namePath, s.name)
+		if prev, dup := byName[s.name]; dup {
+			p.Add(namePath, "target name %q is also used by %s", s.name, prev)
+		}
+		byName[s.name] = where
 	}
 	return out, p
 }

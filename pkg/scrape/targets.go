@@ -77,22 +77,22 @@ func ValidateTargetName(p *config.Problems, path, name string) {
 // errors are reported at their lines with the rest of the file), and
 // inline so the key check sees T's keys.
 type Section[T any] struct {
-	Value T `yaml:",inline"`
-	node  *yaml.Node
+	Value   T `yaml:",inline"`
+	node    *yaml.Node
+	invalid bool // the decoder reported its problems
 }
 
 // UnmarshalYAML uses the function form, which decodes with the calling
 // decoder and so keeps its strictness (unknown keys) and line numbers.
 func (s *Section[T]) UnmarshalYAML(unmarshal func(any) error) error {
-	if err := unmarshal(&s.Value); err != nil {
-		return err
-	}
 	var c nodeCapture
 	if err := unmarshal(&c); err != nil {
 		return err
 	}
 	s.node = c.node
-	return nil
+	err := unmarshal(&s.Value)
+	s.invalid = err != nil
+	return err
 }
 
 // nodeCapture keeps the node it is decoded from.
@@ -106,15 +106,19 @@ func (c *nodeCapture) UnmarshalYAML(n *yaml.Node) error {
 // IsSet reports whether the section is in the file.
 func (s Section[T]) IsSet() bool { return s.node != nil }
 
+// Invalid reports whether the section's keys or types were wrong; the
+// decoder has reported where.
+func (s Section[T]) Invalid() bool { return s.invalid }
+
 // Over returns defaults with the section's keys decoded over it. defaults
-// must be the caller's own copy: maps in it are written to. The section
-// already decoded once (UnmarshalYAML), so an error here is unexpected; it
-// never carries a value (one could be a secret).
-func (s Section[T]) Over(defaults T) (T, bool) {
+// must be the caller's own copy: maps in it are written to. ok is false for
+// an Invalid section, or (unexpectedly: it decoded once already) when the
+// decoding fails; no error is returned, it could quote a secret.
+func (s Section[T]) Over(defaults T) (_ T, ok bool) {
 	if s.node == nil {
 		return defaults, true
 	}
-	if err := s.node.Decode(&defaults); err != nil {
+	if s.invalid || s.node.Decode(&defaults) != nil {
 		return defaults, false
 	}
 	return defaults, true
