@@ -125,10 +125,6 @@ var (
 	}
 )
 
-// maxPreallocated bounds the buffer taken for an identity body on the word
-// of its Content-Length alone.
-const maxPreallocated = 256 << 10
-
 var gzipReaders sync.Pool
 
 // errRecorder remembers the last error of the raw body, to tell a body that
@@ -160,8 +156,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease, dept
 	if r.ContentLength > maxRaw {
 		return nil, fmt.Errorf("%w: body of %d bytes exceeds http.max_request_bytes (%d)", errTooLarge, r.ContentLength, maxRaw)
 	}
+	// On failure the pacing deadline stays: net/http then reads what is
+	// left of the body (to reuse the connection) under it, not for ever.
 	paced := s.pace(w, http.MaxBytesReader(w, r.Body, maxRaw))
-	defer paced.finish()
 	raw := &errRecorder{r: paced}
 	var src io.Reader = raw
 	coding := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
@@ -191,17 +188,13 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease, dept
 		return nil, fmt.Errorf("%w: content encoding %q (want gzip, zstd or identity)", errUnsupportedMedia, coding)
 	}
 
-	size := int64(minBufferGrow)
-	if coding == "" && r.ContentLength > 0 && r.ContentLength <= maxPreallocated {
-		// Identity with a known, small length: one buffer, and room to see
-		// EOF. Larger bodies grow as bytes arrive, so a sender that
-		// announces much and sends little holds little.
-		size = r.ContentLength + 512
-	}
-	if err := l.resize(bufferSize(size)); err != nil {
+	// Every body starts in the smallest buffer and grows as bytes arrive,
+	// whatever its Content-Length says, so a sender that announces much and
+	// sends little holds little.
+	if err := l.resize(minBufferGrow); err != nil {
 		return nil, err
 	}
-	buf, err := readLimited(src, getBuffer(size), maxOut, l, depth)
+	buf, err := readLimited(src, getBuffer(minBufferGrow), maxOut, l, depth)
 	if err != nil {
 		putBuffer(buf)
 		if errors.Is(err, errBudget) || errors.Is(err, errSlowBody) {
@@ -215,6 +208,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease, dept
 		}
 		return nil, bodyError(raw, coding, err, maxRaw)
 	}
+	paced.finish()
 	return buf, nil
 }
 

@@ -49,9 +49,9 @@ func (p *pacedBody) deadline(now time.Time) time.Time {
 	return d
 }
 
-// finish clears the deadline: once the body is in, net/http's background
-// read of the connection must not time out while the pipeline works (it
-// would cancel the request's context).
+// finish clears the deadline once the whole body is in: net/http's
+// background read of the connection must not time out while the pipeline
+// works (it would cancel the request's context).
 func (p *pacedBody) finish() {
 	if !p.off {
 		_ = p.rc.SetReadDeadline(time.Time{})
