@@ -14,7 +14,9 @@ import (
 )
 
 // Limiter is the cardinality protection stage. It is safe for concurrent
-// use: one lock guards its state for the length of a batch.
+// use and holds its lock for one look-up at a time (a metric's state, a
+// point's series), never for a batch: hashing, the bulk of the work, runs
+// outside it, so two receivers' batches proceed on two cores.
 type Limiter struct {
 	cfg   Config
 	clock func() time.Time
@@ -27,8 +29,9 @@ type Limiter struct {
 
 // metricState is one metric name's admitted series in the current window.
 type metricState struct {
-	window int64
-	series map[uint64]struct{}
+	window  int64
+	series  map[uint64]struct{}
+	evicted bool // by another batch since this one looked it up
 }
 
 // New builds the stage. reg may be nil; clock is nil for time.Now.
@@ -42,6 +45,7 @@ func New(cfg Config, reg prometheus.Registerer, clock func() time.Time) (*Limite
 	l := &Limiter{cfg: cfg, clock: clock, m: newMetrics(reg)}
 	names, err := simplelru.NewLRU(cfg.MaxMetrics, func(_ uint64, st *metricState) {
 		l.tracked -= len(st.series)
+		st.evicted = true
 		l.m.evicted.Inc()
 	})
 	if err != nil {
@@ -55,24 +59,30 @@ func New(cfg Config, reg prometheus.Registerer, clock func() time.Time) (*Limite
 // per metric (per resource and scope), in place.
 func (l *Limiter) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch, error) {
 	window := l.clock().UnixNano() / int64(l.cfg.Window)
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	folded := 0
+	g := &gate{l: l, window: window} // one per call: fold's closures make it escape
 	for _, rm := range b.Metrics.ResourceMetrics().All() {
-		resHash := dbkey.HashMap(dbkey.HashOffset, rm.Resource().Attributes())
+		g.res = dbkey.HashMap(dbkey.HashOffset, rm.Resource().Attributes())
 		for _, sm := range rm.ScopeMetrics().All() {
 			for _, m := range sm.Metrics().All() {
-				folded += fold(m, gate{l: l, st: l.state(m.Name(), window), res: resHash})
+				g.name = dbkey.HashString(dbkey.HashOffset, m.Name())
+				l.mu.Lock()
+				g.st = l.state(g.name, window)
+				l.mu.Unlock()
+				folded += fold(m, g)
 			}
 		}
 	}
 	l.m.folded.Add(float64(folded))
-	l.m.tracked.Set(float64(l.tracked))
+	l.mu.Lock()
+	tracked := l.tracked
+	l.mu.Unlock()
+	l.m.tracked.Set(float64(tracked))
 	return b, nil
 }
 
-func (l *Limiter) state(name string, window int64) *metricState {
-	key := dbkey.HashString(dbkey.HashOffset, name)
+// state returns the named metric's state in window. l.mu must be held.
+func (l *Limiter) state(key uint64, window int64) *metricState {
 	st, ok := l.names.Get(key)
 	if !ok {
 		st = &metricState{window: window, series: map[uint64]struct{}{}}
@@ -87,15 +97,25 @@ func (l *Limiter) state(name string, window int64) *metricState {
 
 // gate admits the series of one metric of one resource.
 type gate struct {
-	l   *Limiter
-	st  *metricState
-	res uint64
+	l      *Limiter
+	name   uint64 // hash of the metric name
+	window int64
+	res    uint64
+	st     *metricState
 }
 
-func (g gate) admit(attrs pcommon.Map) bool { return g.l.admit(g.st, dbkey.HashMap(g.res, attrs)) }
+func (g *gate) admit(attrs pcommon.Map) bool {
+	h := dbkey.HashMap(g.res, attrs)
+	g.l.mu.Lock()
+	defer g.l.mu.Unlock()
+	if g.st.evicted {
+		g.st = g.l.state(g.name, g.window)
+	}
+	return g.l.admit(g.st, h)
+}
 
 // admit reports whether the series is (or now becomes) one of the metric's
-// admitted series.
+// admitted series. l.mu must be held.
 func (l *Limiter) admit(st *metricState, h uint64) bool {
 	if _, ok := st.series[h]; ok {
 		return true

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -327,5 +328,45 @@ func TestAttributeOrderIsOneSeries(t *testing.T) {
 		if _, folded := p.Attributes().Get(contract.AttrMetricOverflow); folded {
 			t.Fatalf("attributes %v folded into overflow", keys)
 		}
+	}
+}
+
+// TestConcurrentBatchesKeepCounts: batches from two goroutines, with
+// evictions on every batch, leave the tracked count equal to the series
+// actually remembered (a batch may hold a metric's state that another
+// evicts).
+func TestConcurrentBatchesKeepCounts(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxSeriesPerMetric = 50
+	cfg.MaxTrackedSeries = 120
+	cfg.MaxMetrics = 3
+	l, _ := newLimiter(t, cfg, nil)
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range 200 {
+				md := pmetric.NewMetrics()
+				ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+				for n := range 4 {
+					m := ms.AppendEmpty()
+					m.SetName(fmt.Sprintf("m%d", (i+n+w)%7))
+					dps := m.SetEmptyGauge().DataPoints()
+					for p := range 30 {
+						dps.AppendEmpty().Attributes().PutInt("p", int64(p+i%5))
+					}
+				}
+				if _, err := l.Process(context.Background(), pipeline.FromMetrics(md)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	sum := 0
+	for _, st := range l.names.Values() {
+		sum += len(st.series)
+	}
+	if l.tracked != sum || l.tracked > cfg.MaxTrackedSeries {
+		t.Fatalf("tracked %d, remembered %d (max %d)", l.tracked, sum, cfg.MaxTrackedSeries)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // otel.metric.overflow=true); later refused points are merged into it and
 // removed, so sums, counts and histograms keep their totals. It returns the
 // number of refused points.
-func fold(m pmetric.Metric, g gate) int {
+func fold(m pmetric.Metric, g *gate) int {
 	// Nearly always every series is admitted: check that first without
 	// the generic folding below, whose closures cost an allocation each.
 	all := true
@@ -43,7 +43,7 @@ type points[P any] interface {
 	RemoveIf(func(P) bool)
 }
 
-func foldInto[P any, S points[P]](dps S, g gate, attrs func(P) pcommon.Map, merge func(into, from P)) int {
+func foldInto[P any, S points[P]](dps S, g *gate, attrs func(P) pcommon.Map, merge func(into, from P)) int {
 	var carrier P
 	n := 0
 	dps.RemoveIf(func(p P) bool {
@@ -64,7 +64,7 @@ func foldInto[P any, S points[P]](dps S, g gate, attrs func(P) pcommon.Map, merg
 	return n
 }
 
-func foldNumbers(dps pmetric.NumberDataPointSlice, g gate, isSum bool) int {
+func foldNumbers(dps pmetric.NumberDataPointSlice, g *gate, isSum bool) int {
 	merge := func(c, p pmetric.NumberDataPoint) {
 		later := p.Timestamp() >= c.Timestamp()
 		times(c, p)

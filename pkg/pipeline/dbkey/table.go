@@ -15,7 +15,6 @@ import "math/bits"
 type Table struct {
 	buckets []bucket
 	mask    uint64
-	sink    int64 // keeps Touch's loads from being optimised away
 }
 
 type entry struct {
@@ -64,11 +63,4 @@ func (t *Table) Put(key uint64, stamp int64) (evicted int64) {
 	evicted = b[victim].stamp
 	b[victim] = entry{key: key, stamp: stamp}
 	return evicted
-}
-
-// Touch loads key's bucket, so that a Get or Put soon after finds it in
-// cache. Touching many keys in a loop of its own lets their memory accesses
-// overlap.
-func (t *Table) Touch(key uint64) {
-	t.sink += t.buckets[key&t.mask][0].stamp
 }

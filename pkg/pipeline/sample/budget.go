@@ -1,18 +1,20 @@
 package sample
 
 import (
+	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// budgets holds the adaptive keep-rate of each database. Not safe for
-// concurrent use: the sampler's lock guards it.
+// budgets holds the adaptive keep-rate of each source. Safe for
+// concurrent use: mu is held for one look-up or one item's count.
 type budgets struct {
 	cfg   Budget
-	dbs   *simplelru.LRU[string, *dbBudget]
 	rateG *prometheus.GaugeVec
+	mu    sync.Mutex
+	dbs   *simplelru.LRU[string, *dbBudget]
 }
 
 // dbBudget is one database's controller: it counts the query-level items
@@ -41,6 +43,8 @@ func newBudgets(cfg Budget, m *metrics) (*budgets, error) {
 
 // get returns the controller of a database, creating it at MaxRate.
 func (b *budgets) get(key string, now time.Time) *dbBudget {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if d, ok := b.dbs.Get(key); ok {
 		return d
 	}
@@ -53,6 +57,8 @@ func (b *budgets) get(key string, now time.Time) *dbBudget {
 // offer counts one item and returns the database's current keep-rate,
 // recomputing it first when the period is over.
 func (b *budgets) offer(d *dbBudget, now time.Time) float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if elapsed := now.Sub(d.start); elapsed >= b.cfg.RecomputeEvery {
 		observed := float64(d.count) * float64(time.Minute) / float64(elapsed)
 		if d.smoothed == 0 {

@@ -91,7 +91,7 @@ func TestDatabasesBounded(t *testing.T) {
 func TestDedupCacheBounded(t *testing.T) {
 	evicted := prometheus.NewCounter(prometheus.CounterOpts{Name: "x"})
 	d := newDedupCache(1000, evicted)
-	if got := d.t.Cap(); got < 1000 || got > 2000 {
+	if got := d.capacity(); got < 1000 || got > 2000 {
 		t.Fatalf("capacity %d for size 1000", got)
 	}
 	now := newClock().t
@@ -113,7 +113,7 @@ func TestDedupCacheBounded(t *testing.T) {
 	for i := range 10_000 {
 		d.seen(key(i+1000), now, time.Minute)
 	}
-	if got := testutil.ToFloat64(evicted); got < 10_000-float64(d.t.Cap()) {
+	if got := testutil.ToFloat64(evicted); got < 10_000-float64(d.capacity()) {
 		t.Fatalf("evicted %v", got)
 	}
 }

@@ -1,23 +1,41 @@
 package sample
 
 import (
+	"sync"
 	"time"
 
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// dedupCache remembers item keys until their window ends, in a fixed
-// dbkey.Table of at least dedup_cache_size entries (stamp = expiry). A key
-// replaced while still inside its window is counted as evicted; a repeat of
-// it would then be kept. Not safe for concurrent use.
+// The dedup table is split so that concurrent batches rarely wait for each
+// other: a lookup holds one shard's lock for one table operation.
+const (
+	dedupShardBits = 4
+	dedupShards    = 1 << dedupShardBits
+)
+
+// dedupCache remembers item keys until their window ends, in fixed
+// dbkey.Tables of at least dedup_cache_size entries in all (stamp =
+// expiry). A key replaced while still inside its window is counted as
+// evicted; a repeat of it would then be kept. Safe for concurrent use.
 type dedupCache struct {
-	t       *dbkey.Table
+	shards  [dedupShards]dedupShard
 	evicted prometheus.Counter
 }
 
+type dedupShard struct {
+	mu sync.Mutex
+	t  *dbkey.Table
+	_  [40]byte // keeps shards' locks on separate cache lines
+}
+
 func newDedupCache(size int, evicted prometheus.Counter) *dedupCache {
-	return &dedupCache{t: dbkey.NewTable(size), evicted: evicted}
+	d := &dedupCache{evicted: evicted}
+	for i := range d.shards {
+		d.shards[i].t = dbkey.NewTable((size + dedupShards - 1) / dedupShards)
+	}
+	return d
 }
 
 // seen reports whether key was seen within its window, and remembers it if
@@ -25,14 +43,27 @@ func newDedupCache(size int, evicted prometheus.Counter) *dedupCache {
 // lets one through per window.
 func (d *dedupCache) seen(key uint64, now time.Time, window time.Duration) bool {
 	t := now.UnixNano()
-	if expiry, ok := d.t.Get(key); ok && expiry > t {
+	// The table picks buckets by the low bits; the shard takes the high.
+	sh := &d.shards[key>>(64-dedupShardBits)]
+	sh.mu.Lock()
+	expiry, ok := sh.t.Get(key)
+	if ok && expiry > t {
+		sh.mu.Unlock()
 		return true
 	}
-	if expiry := d.t.Put(key, t+int64(window)); expiry > t {
+	old := sh.t.Put(key, t+int64(window))
+	sh.mu.Unlock()
+	if old > t {
 		d.evicted.Inc()
 	}
 	return false
 }
 
-// touch loads key's entry so that the seen that follows finds it in cache.
-func (d *dedupCache) touch(key uint64) { d.t.Touch(key) }
+// capacity is the number of entries over all shards.
+func (d *dedupCache) capacity() int {
+	n := 0
+	for i := range d.shards {
+		n += d.shards[i].t.Cap()
+	}
+	return n
+}

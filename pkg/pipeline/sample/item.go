@@ -28,8 +28,8 @@ type item struct {
 	body       pcommon.Value // log records only; zero otherwise
 	traceID    pcommon.TraceID
 
-	key, content, dedupKey          uint64
-	hasKey, hasContent, hasDedupKey bool
+	key, content       uint64
+	hasKey, hasContent bool
 }
 
 // resource is the per-resource part of items, computed once per resource.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/dbintel/dbintel/pkg/contract"
@@ -14,22 +13,20 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Sampler is the adaptive sampling stage. It is safe for concurrent use:
-// one lock guards its state for the length of a batch.
+// Sampler is the adaptive sampling stage. It is safe for concurrent use
+// and holds no lock for a batch: rules are read-only, counts are kept per
+// call, and the shared state (dedup shards, budgets, rate limiters) is
+// locked for one operation at a time, so two receivers' batches proceed on
+// two cores.
 type Sampler struct {
-	cfg   Config
-	now   func() time.Time
-	rules []rule
-	m     *metrics
-
-	mu       sync.Mutex
+	cfg      Config
+	now      func() time.Time
+	rules    []rule
+	m        *metrics
 	dedup    *dedupCache
 	budgets  *budgets // nil when budget.per_minute is 0
 	defaultC ruleCounters
 	keepC    ruleCounters
-	defaultT tally
-	keepT    tally
-	scratch  []uint64 // prefetched dedup keys of one scope's log records
 }
 
 type rule struct {
@@ -37,10 +34,17 @@ type rule struct {
 	conds   []condition
 	rate    float64
 	salt    uint64
-	limiter *rate.Limiter
+	limiter *rate.Limiter // safe for concurrent use
 	dedup   Dedup
 	c       ruleCounters
-	t       tally
+}
+
+// call is one Process call's clock reading and counts, added to the
+// counters once at its end.
+type call struct {
+	now             time.Time
+	defaultT, keepT tally
+	ruleT           []tally // by rule index
 }
 
 // attrErrorType is OpenTelemetry's error attribute (any sender's, not a
@@ -99,11 +103,13 @@ func (r *rule) matches(it *item) bool {
 }
 
 // decide returns whether to keep the item, counting the outcome.
-func (s *Sampler) decide(it *item, now time.Time) bool {
+func (s *Sampler) decide(it *item, c *call) bool {
+	now := c.now
 	var r *rule
-	for i := range s.rules {
-		if s.rules[i].matches(it) {
-			r = &s.rules[i]
+	ri := 0
+	for ri = range s.rules {
+		if s.rules[ri].matches(it) {
+			r = &s.rules[ri]
 			break
 		}
 	}
@@ -111,19 +117,19 @@ func (s *Sampler) decide(it *item, now time.Time) bool {
 		return true // infrastructure and non-database data: untouched
 	}
 	if s.protected(it) {
-		s.keepT.matched++
-		s.keepT.kept++
+		c.keepT.matched++
+		c.keepT.kept++
 		return true
 	}
-	t, dd, salt := &s.defaultT, s.cfg.Dedup, saltDefault
+	t, dd, salt := &c.defaultT, s.cfg.Dedup, saltDefault
 	if r != nil {
-		t, dd, salt = &r.t, r.dedup, r.salt
+		t, dd, salt = &c.ruleT[ri], r.dedup, r.salt
 	}
 	t.matched++
 	// The default dedup is for events only: a repeated per-query metric
 	// point is not an exact duplicate in the sense users expect (and
 	// retries are the forwarder's business).
-	if dd.Window > 0 && (r != nil || it.isEvent) && s.dedup.seen(s.dedupKey(it, r, dd, salt), now, dd.Window) {
+	if dd.Window > 0 && (r != nil || it.isEvent) && s.dedup.seen(it.dedupHash(dd.KeyAttributes, salt), now, dd.Window) {
 		t.dropped[dropDedup]++
 		return false
 	}
@@ -144,15 +150,6 @@ func (s *Sampler) decide(it *item, now time.Time) bool {
 	}
 	t.kept++
 	return true
-}
-
-// dedupKey is the item's dedup hash, precomputed for the default path by
-// prefetchDedup when possible.
-func (s *Sampler) dedupKey(it *item, r *rule, dd Dedup, salt uint64) uint64 {
-	if r == nil && it.hasDedupKey {
-		return it.dedupKey
-	}
-	return it.dedupHash(dd.KeyAttributes, salt)
 }
 
 // protected reports whether always_keep covers the item.
@@ -186,16 +183,14 @@ func (s *Sampler) protected(it *item) bool {
 
 // Process removes what the rules, dedup and budgets drop, in place.
 func (s *Sampler) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch, error) {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.metrics(b, now)
-	s.logs(b, now)
-	s.traces(b, now)
-	s.defaultC.add(&s.defaultT)
-	s.keepC.add(&s.keepT)
+	c := &call{now: s.now(), ruleT: make([]tally, len(s.rules))}
+	s.metrics(b, c)
+	s.logs(b, c)
+	s.traces(b, c)
+	s.defaultC.add(&c.defaultT)
+	s.keepC.add(&c.keepT)
 	for i := range s.rules {
-		s.rules[i].c.add(&s.rules[i].t)
+		s.rules[i].c.add(&c.ruleT[i])
 	}
 	return b, nil
 }

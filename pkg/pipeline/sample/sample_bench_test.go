@@ -31,3 +31,15 @@ func BenchmarkSample(b *testing.B) {
 	next := func(i int) pipeline.Batch { clk.Add(10 * time.Second); return dbkeytest.RealisticAt(i) }
 	dbkeytest.Bench(b, next, func(bt pipeline.Batch) (pipeline.Batch, error) { return s.Process(context.Background(), bt) })
 }
+
+// BenchmarkSampleScaling: two senders' batches (their own databases) at
+// once against one after the other, with the default config.
+func BenchmarkSampleScaling(b *testing.B) {
+	clk := dbkeytest.NewClock()
+	s, err := New(DefaultConfig(), prometheus.NewRegistry(), nil, clk.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	next := func(i, sender int) pipeline.Batch { clk.Add(5 * time.Second); return dbkeytest.RealisticFor(i, sender) }
+	dbkeytest.Scaling(b, next, func(bt pipeline.Batch) (pipeline.Batch, error) { return s.Process(context.Background(), bt) })
+}

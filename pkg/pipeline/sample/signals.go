@@ -1,8 +1,6 @@
 package sample
 
 import (
-	"time"
-
 	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
@@ -11,7 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-func (s *Sampler) metrics(b pipeline.Batch, now time.Time) {
+func (s *Sampler) metrics(b pipeline.Batch, c *call) {
 	var it item
 	b.Metrics.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
 		it.res = newResource(rm.Resource())
@@ -23,7 +21,7 @@ func (s *Sampler) metrics(b pipeline.Batch, now time.Time) {
 					it.attrs, it.name, it.metricName = p.Attrs, name, name
 					it.value, it.hasValue, it.ts = p.Value, p.HasValue, p.Timestamp
 					it.queryLevel = contract.IsQueryLevelPoint(p.Attrs)
-					return !s.decide(&it, now)
+					return !s.decide(&it, c)
 				}) == 0
 			})
 			return sm.Metrics().Len() == 0
@@ -32,20 +30,14 @@ func (s *Sampler) metrics(b pipeline.Batch, now time.Time) {
 	})
 }
 
-func (s *Sampler) logs(b pipeline.Batch, now time.Time) {
+func (s *Sampler) logs(b pipeline.Batch, c *call) {
 	var it item
 	b.Logs.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
 		it.res = newResource(rl.Resource())
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
-			prefetched := s.prefetchDedup(&it, sl.LogRecords())
-			i := 0
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
 				logItem(&it, lr)
-				if prefetched && it.queryLevel {
-					it.dedupKey, it.hasDedupKey = s.scratch[i], true
-				}
-				i++
-				return !s.decide(&it, now)
+				return !s.decide(&it, c)
 			})
 			return sl.LogRecords().Len() == 0
 		})
@@ -62,34 +54,7 @@ func logItem(it *item, lr plog.LogRecord) {
 	it.queryLevel = contract.IsQueryLevelEvent(it.eventName)
 }
 
-// prefetchDedup computes the default dedup keys of the query-level events
-// in lrs, then touches their table entries in a loop of loads alone, before
-// any decision is made. The table is larger than the CPU caches, so each
-// lookup is a memory access; issued back to back, independent of each
-// other, the CPU overlaps them, where one lookup per decision waits for
-// each in turn. Only the default path can know its key in advance, so this
-// runs only when no rules are configured.
-func (s *Sampler) prefetchDedup(it *item, lrs plog.LogRecordSlice) bool {
-	if len(s.rules) > 0 || s.cfg.Dedup.Window <= 0 {
-		return false
-	}
-	s.scratch = s.scratch[:0]
-	for _, lr := range lrs.All() {
-		logItem(it, lr)
-		var h uint64
-		if it.queryLevel {
-			h = it.dedupHash(s.cfg.Dedup.KeyAttributes, saltDefault)
-		}
-		s.scratch = append(s.scratch, h)
-	}
-	// A loop of loads alone, so that many are in flight at once.
-	for _, h := range s.scratch {
-		s.dedup.touch(h)
-	}
-	return true
-}
-
-func (s *Sampler) traces(b pipeline.Batch, now time.Time) {
+func (s *Sampler) traces(b pipeline.Batch, c *call) {
 	if len(s.rules) == 0 {
 		return // spans are never query-level: only a rule can sample them
 	}
@@ -102,7 +67,7 @@ func (s *Sampler) traces(b pipeline.Batch, now time.Time) {
 				it.attrs, it.name = sp.Attributes(), sp.Name()
 				it.ts, it.traceID = sp.StartTimestamp(), sp.TraceID()
 				it.isError = sp.Status().Code() == ptrace.StatusCodeError
-				return !s.decide(&it, now)
+				return !s.decide(&it, c)
 			})
 			return ss.Spans().Len() == 0
 		})

@@ -2,6 +2,7 @@ package dbkeytest
 
 import (
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,8 +57,51 @@ func Bench(b *testing.B, next func(i int) pipeline.Batch, process func(pipeline.
 
 // RealisticAt builds the i-th scrape interval of the realistic fleet:
 // timestamps move 10 s per interval, so no item repeats an earlier one.
-func RealisticAt(i int) pipeline.Batch {
+func RealisticAt(i int) pipeline.Batch { return RealisticFor(i, 0) }
+
+// RealisticFor is RealisticAt for one of several senders, each with its
+// own databases.
+func RealisticFor(i, sender int) pipeline.Batch {
 	s := Realistic
 	s.TimestampNanos = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC).Add(time.Duration(i) * 10 * time.Second).UnixNano()
+	s.FirstDatabase = sender * s.Databases
 	return Batch(s)
+}
+
+// Scaling measures whether two receivers' batches proceed on two cores:
+// each iteration processes two batches one after the other, then two others
+// at once on two goroutines, and the benchmark reports "scaling", serial
+// time over concurrent time: 2 when the stage lets them run in parallel, 1
+// when one lock serialises them. Both halves run in every iteration, so
+// load from other processes weighs on them alike. next builds the batch of
+// iteration i for worker 0 or 1 (give the workers different sources).
+func Scaling(b *testing.B, next func(i, worker int) pipeline.Batch, process func(pipeline.Batch) (pipeline.Batch, error)) {
+	b.Helper()
+	var serial, concurrent time.Duration
+	run := func(bt pipeline.Batch) {
+		if _, err := process(bt); err != nil {
+			b.Error(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s0, s1 := next(4*i, 0), next(4*i+1, 1)
+		c0, c1 := next(4*i+2, 0), next(4*i+3, 1)
+		b.StartTimer()
+		start := time.Now()
+		run(s0)
+		run(s1)
+		serial += time.Since(start)
+		start = time.Now()
+		var wg sync.WaitGroup
+		wg.Go(func() { run(c0) })
+		run(c1)
+		wg.Wait()
+		concurrent += time.Since(start)
+	}
+	b.StopTimer()
+	if concurrent > 0 {
+		b.ReportMetric(float64(serial)/float64(concurrent), "scaling")
+	}
 }

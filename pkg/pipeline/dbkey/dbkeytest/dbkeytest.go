@@ -22,6 +22,7 @@ type Shape struct {
 	Samples        int // query_sample events per database
 	Spans          int // spans from one application resource
 	QueryIDOffset  int // shifts query id values, to make new series
+	FirstDatabase  int // index of the first database, to give senders their own
 	TimestampNanos int64
 }
 
@@ -47,7 +48,7 @@ func Batch(s Shape) pipeline.Batch {
 	if ts == 0 {
 		ts = pcommon.NewTimestampFromTime(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	}
-	for db := range s.Databases {
+	for db := s.FirstDatabase; db < s.FirstDatabase+s.Databases; db++ {
 		rm := b.Metrics.ResourceMetrics().AppendEmpty()
 		Resource(rm.Resource(), db)
 		ms := rm.ScopeMetrics().AppendEmpty().Metrics()
