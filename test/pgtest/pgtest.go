@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dbintel/dbintel/test/tlscerts"
 )
 
 // Server is one running cluster.
@@ -37,6 +39,7 @@ type Server struct {
 	runAs   string // OS user to run binaries as ("" = current user)
 	binDir  string
 	major   int
+	tls     tlscerts.Files // set by WithTLS
 }
 
 // Versions are the PostgreSQL major versions the scraper supports; the
@@ -46,6 +49,7 @@ var Versions = []int{12, 13, 14, 15, 16, 17, 18}
 type options struct {
 	settings map[string]string
 	major    int // 0 = the default installation
+	tls      bool
 }
 
 // WithVersion starts PostgreSQL major version v (12-18) instead of the
@@ -162,6 +166,11 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("pgtest: %v\n%s", err, out)
 	}
 	s.port = freePort(t)
+	if o.tls {
+		if err := s.setupTLS(o.settings); err != nil {
+			t.Fatalf("pgtest: tls: %v", err)
+		}
+	}
 	if err := s.writeConf(o.settings); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
