@@ -17,6 +17,8 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the driver the DSN is for
+
+	"github.com/dbintel/dbintel/test/tlscerts"
 )
 
 // Server is one running mariadbd.
@@ -207,4 +209,12 @@ func freePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// WithTLS serves TLS with files (tlscerts.Write): the server certificate
+// and key, and the CA that client certificates are checked against.
+// Plaintext stays allowed (the helpers connect without TLS); the server
+// runs without grant tables, so it cannot require a client certificate.
+func WithTLS(files tlscerts.Files) Option {
+	return WithArgs("--ssl-cert="+files.ServerCert, "--ssl-key="+files.ServerKey, "--ssl-ca="+files.CA)
 }
