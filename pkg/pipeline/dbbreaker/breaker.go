@@ -19,7 +19,8 @@ import (
 )
 
 // Breaker is the per-database circuit breaker stage. It is safe for
-// concurrent use: Process and ExportFailed share one lock.
+// concurrent use: mu guards the keys, their state and the pending events,
+// and is held for one look-up or one item at a time.
 type Breaker struct {
 	cfg    Config
 	budget budgets
@@ -28,7 +29,7 @@ type Breaker struct {
 	m      *metrics
 
 	mu      sync.Mutex
-	now     time.Time // of the call in progress, for state-change callbacks
+	now     time.Time // of the locked section in progress, for state-change callbacks
 	keys    *simplelru.LRU[string, *keyState]
 	series  *dbkey.Table // per-query series hash -> last seen, unix ns
 	pending []event
@@ -49,7 +50,8 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger, clock func() t
 	b := &Breaker{cfg: cfg, log: log, clock: clock, m: newMetrics(reg),
 		budget: budgets{volume: perInterval(cfg.VolumePerMinute), newSeries: perInterval(cfg.NewSeriesPerMinute), failures: cfg.ExportFailuresPerInterval}}
 	var err error
-	b.keys, err = simplelru.NewLRU(cfg.MaxKeys, func(key string, _ *keyState) {
+	b.keys, err = simplelru.NewLRU(cfg.MaxKeys, func(key string, k *keyState) {
+		k.evicted = true
 		b.m.state.DeleteLabelValues(key)
 		b.m.keysEvicted.Inc()
 	})
@@ -101,7 +103,9 @@ func (b *Breaker) transition(k *keyState, from, to gobreaker.State) {
 	case gobreaker.StateClosed:
 		k.closedSince = b.now
 	}
-	b.m.state.WithLabelValues(k.key).Set(float64(to))
+	if !k.evicted { // an evicted key's series stays deleted
+		b.m.state.WithLabelValues(k.key).Set(float64(to))
+	}
 	b.m.transitions.WithLabelValues(from.String(), to.String(), k.reason).Inc()
 	if b.log != nil {
 		b.log.Warn("database breaker", "key", k.key, "from", from.String(), "to", to.String(), "reason", k.reason)
@@ -122,19 +126,15 @@ func (b *Breaker) transition(k *keyState, from, to gobreaker.State) {
 
 // Process sheds the query-level data of keys whose breaker is open, counts
 // the rest against the budgets, and appends one dbintel.breaker record per
-// state change since the last batch.
+// state change since the last batch. The lock is held per resource look-up
+// and per query-level item, never for the batch: series hashing runs
+// outside it, and two receivers' batches proceed on two cores.
 func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.now = b.clock()
+	now := b.clock()
 	shed := 0
 	bt.Metrics.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
-		key := keyOf(rm.Resource())
-		k, _ := b.keys.Get(key)
-		if k != nil {
-			b.advance(k, b.now)
-		}
-		keyHash := dbkey.HashString(dbkey.HashOffset, key)
+		src := b.begin(rm.Resource(), now)
+		keyHash := dbkey.HashString(dbkey.HashOffset, src.key)
 		rm.ScopeMetrics().RemoveIf(func(sm pmetric.ScopeMetrics) bool {
 			sm.Metrics().RemoveIf(func(m pmetric.Metric) bool {
 				nameHash := dbkey.HashString(keyHash, m.Name())
@@ -142,20 +142,10 @@ func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch,
 					if !contract.IsQueryLevelPoint(p.Attrs) {
 						return false
 					}
-					if k == nil {
-						k = b.state(key, rm.Resource())
-					}
-					if k.state == gobreaker.StateOpen {
+					if !src.admit(dbkey.Mix(dbkey.HashMap(nameHash, p.Attrs)), true) {
 						shed++
 						return true
 					}
-					k.volume++
-					series := dbkey.Mix(dbkey.HashMap(nameHash, p.Attrs))
-					if _, seen := b.series.Get(series); !seen {
-						k.newSeries++
-					}
-					b.series.Put(series, b.now.UnixNano())
-					b.check(k)
 					return false
 				}) == 0
 			})
@@ -164,25 +154,16 @@ func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch,
 		return rm.ScopeMetrics().Len() == 0
 	})
 	bt.Logs.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
-		key := keyOf(rl.Resource())
-		k, _ := b.keys.Get(key)
-		if k != nil {
-			b.advance(k, b.now)
-		}
+		src := b.begin(rl.Resource(), now)
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
 				if !contract.IsQueryLevelEvent(contract.EventName(lr)) {
 					return false
 				}
-				if k == nil {
-					k = b.state(key, rl.Resource())
-				}
-				if k.state == gobreaker.StateOpen {
+				if !src.admit(0, false) {
 					shed++
 					return true
 				}
-				k.volume++
-				b.check(k)
 				return false
 			})
 			return sl.LogRecords().Len() == 0
@@ -192,6 +173,55 @@ func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch,
 	b.m.shed.Add(float64(shed))
 	b.flushEvents(bt)
 	return bt, nil
+}
+
+// source is one resource's breaker as one Process call sees it.
+type source struct {
+	b   *Breaker
+	res pcommon.Resource
+	key string
+	now time.Time
+	k   *keyState // nil until the source's first query-level item
+}
+
+// begin looks a resource's key up and moves its breaker to now. A source
+// gets a breaker only once it sends query-level data.
+func (b *Breaker) begin(res pcommon.Resource, now time.Time) *source {
+	src := &source{b: b, res: res, key: keyOf(res), now: now}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.now = now
+	if k, ok := b.keys.Get(src.key); ok {
+		b.advance(k, now)
+		src.k = k
+	}
+	return src
+}
+
+// admit counts one query-level item against the source's budgets and
+// reports whether it passes (false: the breaker is open). series is the
+// item's series hash when isPoint.
+func (s *source) admit(series uint64, isPoint bool) bool {
+	b := s.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.now = s.now
+	if s.k == nil || s.k.evicted { // evicted by another batch: look it up again
+		s.k = b.state(s.key, s.res)
+	}
+	k := s.k
+	if k.state == gobreaker.StateOpen {
+		return false
+	}
+	k.volume++
+	if isPoint {
+		if _, seen := b.series.Get(series); !seen {
+			k.newSeries++
+		}
+		b.series.Put(series, s.now.UnixNano())
+	}
+	b.check(k)
+	return true
 }
 
 // ExportFailed is called by the forwarder for data the backend rejected

@@ -3,11 +3,11 @@ package dbbreaker
 import (
 	"context"
 	"fmt"
-	"github.com/dbintel/dbintel/pkg/contract"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/dbkey/dbkeytest"
 	"github.com/prometheus/client_golang/prometheus"

@@ -25,7 +25,12 @@ type event struct {
 // under a resource naming its source, so users see in the backend which
 // database was shed and why.
 func (b *Breaker) flushEvents(bt pipeline.Batch) {
-	for _, ev := range b.pending {
+	b.mu.Lock()
+	pending := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	// Outside the lock: an event's key and identity never change.
+	for _, ev := range pending {
 		rl := bt.Logs.ResourceLogs().AppendEmpty()
 		ev.k.identity.CopyTo(rl.Resource().Attributes())
 		sl := rl.ScopeLogs().AppendEmpty()
@@ -56,7 +61,5 @@ func (b *Breaker) flushEvents(bt pipeline.Batch) {
 		}
 		lr.Body().SetStr(msg)
 	}
-	b.m.events.Add(float64(len(b.pending)))
-	clear(b.pending)
-	b.pending = b.pending[:0]
+	b.m.events.Add(float64(len(pending)))
 }

@@ -38,6 +38,7 @@ type keyState struct {
 	cb       *gobreaker.TwoStepCircuitBreaker[struct{}]
 	state    gobreaker.State
 	done     func(error) // the current interval's pending verdict
+	evicted  bool        // from keys (max_keys): a batch holding it looks the key up again
 
 	openUntil   time.Time
 	trips       int // consecutive trips, for the doubling
