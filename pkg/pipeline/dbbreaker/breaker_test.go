@@ -218,12 +218,17 @@ func TestExportFailuresTrip(t *testing.T) {
 		t.Fatalf("%d records, want 1", len(o.events))
 	}
 	a := o.events[0].Attributes().AsRaw()
-	if a[contract.AttrBreakerReason] != ReasonExportFailure || a[contract.AttrBreakerDetail] != "invalid_argument" || a[contract.AttrBreakerTo] != "open" {
+	if a[contract.AttrBreakerReason] != ReasonExportFailure || a[contract.AttrBreakerDetail] != "invalid_argument" || a[contract.AttrBreakerTo] != "open" ||
+		a[contract.AttrEventName] != contract.EventBreaker {
 		t.Fatalf("record attributes %v", a)
 	}
-	res := out.Logs.ResourceLogs().At(out.Logs.ResourceLogs().Len() - 1).Resource().Attributes().AsRaw()
-	if res[contract.AttrServerAddress] != "db1.internal" || res[contract.AttrDBSystem] != "postgresql" {
-		t.Fatalf("record resource %v", res)
+	// The source's entity attributes, so New Relic attaches the event to it,
+	// in the gateway's scope.
+	rl := out.Logs.ResourceLogs().At(out.Logs.ResourceLogs().Len() - 1)
+	res := rl.Resource().Attributes().AsRaw()
+	if res[contract.AttrServerAddress] != "db1.internal" || res[contract.AttrDBSystem] != "postgresql" ||
+		res[contract.AttrServiceInstanceID] != "db1.internal:5432" || rl.ScopeLogs().At(0).Scope().Name() != contract.ScopeGateway {
+		t.Fatalf("record resource %v, scope %q", res, rl.ScopeLogs().At(0).Scope().Name())
 	}
 }
 

@@ -47,6 +47,9 @@ func (b *Breaker) flushEvents(bt pipeline.Batch) {
 			lr.SetSeverityText("WARN")
 		}
 		a := lr.Attributes()
+		// Backends that predate the EventName field (and NRQL's
+		// event.name) read the attribute, as on plan_change events.
+		a.PutStr(contract.AttrEventName, contract.EventBreaker)
 		a.PutStr(contract.AttrBreakerKey, ev.k.key)
 		a.PutStr(contract.AttrBreakerFrom, ev.from.String())
 		a.PutStr(contract.AttrBreakerTo, ev.to.String())
