@@ -53,10 +53,17 @@ func (r *recorder) merged() pipeline.Batch {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := pipeline.NewBatch()
+	// CopyTo on a slice replaces the destination: append element by element.
 	for _, b := range r.batches {
-		b.Metrics.ResourceMetrics().CopyTo(out.Metrics.ResourceMetrics())
-		b.Logs.ResourceLogs().CopyTo(out.Logs.ResourceLogs())
-		b.Traces.ResourceSpans().CopyTo(out.Traces.ResourceSpans())
+		for i := range b.Metrics.ResourceMetrics().Len() {
+			b.Metrics.ResourceMetrics().At(i).CopyTo(out.Metrics.ResourceMetrics().AppendEmpty())
+		}
+		for i := range b.Logs.ResourceLogs().Len() {
+			b.Logs.ResourceLogs().At(i).CopyTo(out.Logs.ResourceLogs().AppendEmpty())
+		}
+		for i := range b.Traces.ResourceSpans().Len() {
+			b.Traces.ResourceSpans().At(i).CopyTo(out.Traces.ResourceSpans().AppendEmpty())
+		}
 	}
 	return out
 }

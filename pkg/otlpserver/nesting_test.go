@@ -26,7 +26,9 @@ func deepKVListJSON(levels int) []byte {
 }
 
 // deepKVListProto is the same request in protobuf.
-func deepKVListProto(t *testing.T, levels int) []byte {
+func deepKVListProto(t *testing.T, levels int) []byte { return deepKVListProtoBytes(t, levels) }
+
+func deepKVListProtoBytes(t testing.TB, levels int) []byte {
 	t.Helper()
 	ld := plog.NewLogs()
 	v := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body()
