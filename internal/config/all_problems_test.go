@@ -88,3 +88,14 @@ func TestEmptyExpansionIsAnEmptyString(t *testing.T) {
 		t.Fatalf("name = %q, %v; want empty", cfg.Name, err)
 	}
 }
+
+// In a flow mapping every key shares a line: the unknown one is still named
+// once, at its own path.
+func TestUnknownKeyInAFlowMapping(t *testing.T) {
+	cfg := outer{Forward: inner{Endpoint: "x", Timeout: time.Second}}
+	err := Parse([]byte("forward: {timeout: 1s, endpont: a, insecure: true}\n"), env(nil), &cfg)
+	var p Problems
+	if !errors.As(err, &p) || len(p) != 1 || p[0].Path != "forward.endpont" || p[0].Line != 1 {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -32,9 +32,11 @@ func decodeError(err error, expanded []byte, root *yaml.Node, values []string, u
 	if yaml.Unmarshal(expanded, &marshaled) != nil {
 		return nil, errors.New("config: cannot decode the expanded document")
 	}
-	reported := map[string]bool{}
+	// yaml's own unknown-field errors repeat what unknownKeys found; in a
+	// flow mapping their line does not say which key, so match by name.
+	reportedKeys := map[string]bool{}
 	for _, q := range unknown {
-		reported[q.Path] = true
+		reportedKeys[q.Path[strings.LastIndex(q.Path, ".")+1:]] = true
 	}
 	lines := map[int][]located{}
 	locate(root, &marshaled, "", 0, lines)
@@ -53,14 +55,14 @@ func decodeError(err error, expanded []byte, root *yaml.Node, values []string, u
 			into := rest[strings.LastIndex(rest, " into ")+len(" into "):]
 			text = fmt.Sprintf("must be %s, got %s (value not shown)", describeGoType(into), describeTag(tag))
 		} else if f := unknownField.FindStringSubmatch(text); f != nil {
+			if reportedKeys[f[1]] {
+				continue
+			}
 			text = fmt.Sprintf("unknown key %q", f[1])
 		} else {
 			text = scrub(text, values)
 		}
 		at := pick(lines[n], tag)
-		if reported[at.path] {
-			continue
-		}
 		p = append(p, Problem{Path: at.path, Line: at.line, Msg: text})
 	}
 	return p, nil
