@@ -221,3 +221,39 @@ func selects(selector, labels map[string]string) bool {
 func hasPort(svc manifest.Service, name string) bool {
 	return slices.ContainsFunc(svc.Spec.Ports, func(p manifest.ServicePort) bool { return p.Name == name })
 }
+
+// TestContainerImageState: the Dockerfile's variables are ones
+// deploy/gateway.yaml reads, and its paths are on the image's volume.
+func TestContainerImageState(t *testing.T) {
+	data, err := os.ReadFile("../../deploy/container/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yml, err := os.ReadFile("../../deploy/gateway.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(data), "\\\n", " ")
+	var volume string
+	env := map[string]string{}
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "VOLUME":
+			volume = f[1]
+		case len(f) > 1 && f[0] == "ENV":
+			for _, kv := range f[1:] {
+				k, v, _ := strings.Cut(kv, "=")
+				env[k] = v
+			}
+		}
+	}
+	if volume == "" || !strings.Contains(text, "--chown=65532:65532 /out/state "+volume) {
+		t.Fatalf("want a VOLUME owned by the nonroot user, got %q", volume)
+	}
+	for _, k := range []string{"DBINTEL_QUEUE_DIR", "DBINTEL_SINK_FILE"} {
+		if !strings.Contains(string(yml), "${env:"+k) || !strings.HasPrefix(env[k], volume+"/") {
+			t.Errorf("ENV %s=%q: want a variable gateway.yaml reads, under VOLUME %s", k, env[k], volume)
+		}
+	}
+}
