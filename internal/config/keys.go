@@ -94,16 +94,25 @@ func unknownKeyMsg(key string, fields map[string]reflect.Type) string {
 		valid = append(valid, k)
 	}
 	sort.Strings(valid)
-	best, bestD := "", len(key)
-	for _, k := range valid {
-		if d := distance(strings.ToLower(key), k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if best != "" && bestD <= max(2, len(key)/4) {
-		return fmt.Sprintf("unknown key %q (did you mean %q?)", key, best)
+	if hint := DidYouMean(key, valid...); hint != "" {
+		return fmt.Sprintf("unknown key %q%s", key, hint)
 	}
 	return fmt.Sprintf("unknown key %q (valid keys: %s)", key, strings.Join(valid, ", "))
+}
+
+// DidYouMean returns ` (did you mean "x"?)` for the option nearest to s
+// when it is a near miss (a typo, not another word), else "".
+func DidYouMean(s string, options ...string) string {
+	best, bestD := "", len(s)
+	for _, o := range options {
+		if d := distance(strings.ToLower(s), o); d < bestD {
+			best, bestD = o, d
+		}
+	}
+	if best == "" || bestD > max(2, len(s)/4) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
 // distance is the Levenshtein edit distance between a and b.

@@ -125,7 +125,7 @@ func (c Config) Validate() error {
 	// as soon as a license key is set.
 	switch {
 	case c.Protocol != "grpc" && c.Protocol != "http":
-		p.Add("protocol", "must be grpc or http, got %q", c.Protocol)
+		p.Add("protocol", "must be grpc or http, got %q%s", c.Protocol, config.DidYouMean(c.Protocol, "grpc", "http"))
 	case c.Endpoint == "" && c.Sink.File != "":
 	case c.Protocol == "grpc":
 		if msg := grpcEndpointProblem(c.Endpoint); msg != "" {
@@ -147,7 +147,7 @@ func (c Config) Validate() error {
 	switch c.Compression {
 	case "gzip", "zstd", "none":
 	default:
-		p.Add("compression", "must be gzip, zstd or none, got %q", c.Compression)
+		p.Add("compression", "must be gzip, zstd or none, got %q%s", c.Compression, config.DidYouMean(c.Compression, "gzip", "zstd", "none"))
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		p.Add("tls", "cert_file and key_file must be set together")

@@ -25,7 +25,7 @@ func TestValidateEndpointSyntax(t *testing.T) {
 		{"http", "https://otlp.nr-data.net:70000", "port 70000 is outside"},
 		{"http", "https://:4318", "has no host"},
 		{"http", "otlp.nr-data.net:4318", "must be an http(s) URL"},
-		{"grcp", "otlp.nr-data.net:4317", "must be grpc or http"},
+		{"grcp", "otlp.nr-data.net:4317", `must be grpc or http, got "grcp" (did you mean "grpc"?)`},
 	} {
 		for _, sink := range []string{"", filepath.Join(t.TempDir(), "sink.jsonl")} {
 			c := DefaultConfig()
