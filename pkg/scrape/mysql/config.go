@@ -22,6 +22,9 @@ type Config struct {
 	QueryStats   QueryStatsConfig `yaml:"query_stats"`
 	Samples      SamplesConfig    `yaml:"samples"`
 	Explain      ExplainConfig    `yaml:"explain"`
+	// TLS verifies the server against a CA file and presents a client
+	// certificate (managed databases); the DSN's tls= cannot name files.
+	TLS scrape.TLSFiles `yaml:"tls"`
 }
 
 // QueryStatsConfig is `mysql.query_stats`: events_statements_summary_by_digest.
@@ -82,10 +85,13 @@ func (c Config) Enabled() bool { return c.DSN.Value() != "" }
 func (c Config) Validate() error {
 	var p config.Problems
 	if c.DSN.Value() != "" {
-		if _, err := parseDSN(c.DSN.Value(), time.Second); err != nil {
+		if mc, err := parseDSN(c.DSN.Value(), time.Second); err != nil {
 			p.Add("dsn", "%v", err)
+		} else if c.TLS.Enabled() && mc.TLSConfig != "" {
+			p.Add("tls", "the dsn sets tls= too: use one of them")
 		}
 	}
+	p.Merge("tls", c.TLS.Validate())
 	scrape.ValidateTiming(&p, c.CollectionInterval, c.QueryTimeout)
 	if qs := c.QueryStats; qs.Enabled {
 		if qs.CollectionInterval < time.Second {

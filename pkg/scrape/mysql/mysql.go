@@ -66,6 +66,12 @@ func NewCollectors(cfg Config, target scrape.Target, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.TLS.Enabled() {
+		// Takes precedence over the DSN's tls=; plaintext is never a fallback.
+		if mc.TLS, err = cfg.TLS.Config(target.Address); err != nil {
+			return nil, nil, fmt.Errorf("mysql: %w", err)
+		}
+	}
 	logger = logger.With("target", target.Name())
 	conn, err := newConn(mc, cfg.QueryTimeout, logger)
 	if err != nil {
