@@ -58,10 +58,10 @@ sample:
     - name: idle-samples
       when:
         - {field: event_name, op: eq, value: db.server.query_sample}
-        - {field: attribute, name: db.query.mean_time, op: lt, value: 0.01}
+        - {field: attribute, name: mysql.wait_event_type, op: eq, value: io}
       sample_rate: 0.1
       max_per_minute: 600
-      dedup: {window: 5m, key_attributes: [db.query.id]}
+      dedup: {window: 5m, key_attributes: [postgresql.query_id]}
 `
 	var wrap struct {
 		Sample Config `yaml:"sample"`
@@ -75,7 +75,7 @@ sample:
 		t.Fatalf("budget = %+v", c.Budget)
 	}
 	r := c.Rules[0]
-	if *r.SampleRate != 0.1 || r.MaxPerMinute != 600 || r.Dedup.Window != 5*time.Minute || r.When[1].Value != "0.01" {
+	if *r.SampleRate != 0.1 || r.MaxPerMinute != 600 || r.Dedup.Window != 5*time.Minute || r.When[1].Value != "io" {
 		t.Fatalf("rule = %+v", r)
 	}
 }

@@ -12,12 +12,17 @@
 //     through the default dedup, which drops exact duplicates within its
 //     window.
 //   - Every query-level item that is still kept counts against its
-//     database's budget (items per minute): the database's keep-rate follows
-//     the smoothed observed volume, between min_rate and max_rate.
+//     source's budget (items per minute; one source per database server,
+//     contract.SourceKey): the source's keep-rate follows the smoothed
+//     observed volume, between min_rate and max_rate.
 //   - Everything else — infrastructure metrics, application logs, spans —
 //     passes untouched unless a rule matches it.
 //
-// Keep/drop decisions come from a fixed hash of the configured key (default
-// db.query.id, else the trace id, else the record's content), so several
-// gateway replicas, or one restarted, decide the same for the same key.
+// Keep/drop decisions come from a fixed hash of the configured key (by
+// default the statement id, contract.QueryID: postgresql.queryid,
+// postgresql.query_id or the MySQL digest; else the trace id, else the
+// record's content), so several gateway replicas, or one restarted, decide
+// the same for the same key, and a statement's top_query and query_sample
+// events alike. Slow queries are judged by the mean time per call from the
+// receivers' totals (contract.MeanExecSeconds).
 package sample

@@ -160,7 +160,7 @@ func TestRuleDedupAndLimit(t *testing.T) {
 		return oneLog(contract.EventQueryPlan, map[string]any{contract.PGQueryID: id, contract.AttrPlanHash: hash, "ts": int64(ts)})
 	}
 	if !kept(t, s, plan("1", "a", 1)) || kept(t, s, plan("1", "a", 2)) || !kept(t, s, plan("1", "b", 3)) || !kept(t, s, plan("2", "a", 4)) {
-		t.Fatal("dedup on (db.query.id, db.query.plan.hash) wrong")
+		t.Fatal("dedup on (query id, plan hash) wrong")
 	}
 	clk.add(time.Hour + time.Second)
 	if !kept(t, s, plan("1", "a", 5)) {
