@@ -14,6 +14,7 @@ import (
 
 	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/pipeline"
+	"github.com/dbintel/dbintel/test/tlscerts"
 )
 
 func parse(t *testing.T, yml string) (Config, error) {
@@ -193,5 +194,44 @@ func TestSelfMetricsLabelledByTarget(t *testing.T) {
 	}
 	if len(series) != 3 {
 		t.Errorf("breaker state series by target: %v, want a, b and c", series)
+	}
+}
+
+// The commented multi-target example in deploy/scraper.yaml is valid and
+// means what its comments say.
+func TestDeployTargetsExample(t *testing.T) {
+	data, err := os.ReadFile("../../deploy/scraper.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := tlscerts.Write(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, rest, ok := strings.Cut(string(data), "\ntargets: []\n")
+	if !ok {
+		t.Fatal("deploy/scraper.yaml has no 'targets: []'")
+	}
+	var example strings.Builder
+	lines := strings.Split(rest, "\n")
+	i := 0
+	for ; i < len(lines) && strings.HasPrefix(lines[i], "#  "); i++ {
+		example.WriteString(strings.TrimPrefix(lines[i], "#") + "\n")
+	}
+	yml := head + "\ntargets:\n" + example.String() + strings.Join(lines[i:], "\n")
+	yml = strings.ReplaceAll(yml, "/etc/dbintel/rds-global-bundle.pem", files.CA)
+	env := map[string]string{
+		"ORDERS_PRIMARY_DSN": "postgres://monitor:pw1secret@orders-1.example:5432/postgres?sslmode=verify-full&sslrootcert=" + files.CA,
+		"ORDERS_REPLICA_DSN": "postgres://monitor:pw1secret@orders-2.example:5432/postgres",
+		"BILLING_DSN":        "monitor:pw1secret@tcp(billing.example:3306)/",
+	}
+	cfg := defaultConfig()
+	if err := config.Parse([]byte(yml), func(k string) (string, bool) { v, ok := env[k]; return v, ok }, &cfg); err != nil {
+		t.Fatalf("the example does not validate: %v\n%s", err, example.String())
+	}
+	servers, _ := cfg.servers()
+	if len(servers) != 3 || servers[0].name != "orders-primary" || servers[0].postgres.QueryStats.TopN != 50 ||
+		servers[1].postgres.QueryStats.Enabled || servers[2].mysql.TLS.CAFile != files.CA || servers[0].labels["team"] != "orders" {
+		t.Errorf("example resolved to %+v", servers)
 	}
 }
