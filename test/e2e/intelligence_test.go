@@ -3,13 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"github.com/dbintel/dbintel/pkg/contract"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/test/fakebackend"
 	"github.com/dbintel/dbintel/test/harness"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -103,7 +103,10 @@ func TestPIINeverReachesTheBackend(t *testing.T) {
 			}
 		}
 	}
-	for _, marker := range []string{"[REDACTED:ssn]", "[REDACTED:phone]"} {
+	// The phone number in a metric attribute is found by the PII
+	// recognizers; the SSN in the error log's DETAIL is masked as the key
+	// value it is (server-log structure), whatever it looks like.
+	for _, marker := range []string{"[REDACTED:phone]", "Key (ssn)=("} {
 		if !strings.Contains(out, marker) {
 			t.Errorf("no %s in what arrived: the value must be redacted, not lost with its record", marker)
 		}
