@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
 
 	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/internal/grpczstd"
@@ -27,6 +28,10 @@ type grpcClient struct {
 	traces  ptraceotlp.GRPCClient
 	md      metadata.MD
 	opts    []grpc.CallOption
+	// compressor is the grpc-encoding name, "" for none; sizes learns its
+	// ratio from what gRPC reports it sent.
+	compressor string
+	sizes      ratio
 }
 
 func newGRPCClient(cfg Config, tlsCfg *tls.Config) (*grpcClient, error) {
@@ -37,28 +42,44 @@ func newGRPCClient(cfg Config, tlsCfg *tls.Config) (*grpcClient, error) {
 	if cfg.Compression == "zstd" {
 		grpczstd.Register() // before the connection: gRPC has only a global registry
 	}
-	conn, err := grpc.NewClient(cfg.Endpoint, grpc.WithTransportCredentials(creds))
+	c := &grpcClient{md: metadata.MD{}}
+	conn, err := grpc.NewClient(cfg.Endpoint, grpc.WithTransportCredentials(creds), grpc.WithStatsHandler(payloadSizes{&c.sizes}))
 	if err != nil {
 		return nil, fmt.Errorf("forward: grpc client for %s: %v", config.RedactURL(cfg.Endpoint), config.RedactURL(err.Error()))
 	}
-	c := &grpcClient{
-		conn:    conn,
-		metrics: pmetricotlp.NewGRPCClient(conn),
-		logs:    plogotlp.NewGRPCClient(conn),
-		traces:  ptraceotlp.NewGRPCClient(conn),
-		md:      metadata.MD{},
-	}
+	c.conn = conn
+	c.metrics = pmetricotlp.NewGRPCClient(conn)
+	c.logs = plogotlp.NewGRPCClient(conn)
+	c.traces = ptraceotlp.NewGRPCClient(conn)
 	for k, v := range cfg.Headers {
 		c.md.Set(k, v.Value())
 	}
 	switch cfg.Compression {
 	case "gzip":
-		c.opts = append(c.opts, grpc.UseCompressor(gzip.Name))
+		c.compressor = gzip.Name
 	case "zstd":
-		c.opts = append(c.opts, grpc.UseCompressor(grpczstd.Name))
+		c.compressor = grpczstd.Name
+	}
+	if c.compressor != "" {
+		c.opts = append(c.opts, grpc.UseCompressor(c.compressor))
 	}
 	return c, nil
 }
+
+func (c *grpcClient) ratio() *ratio { return &c.sizes }
+
+// payloadSizes feeds the compression ratio of each request gRPC sends.
+type payloadSizes struct{ r *ratio }
+
+func (p payloadSizes) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if out, ok := s.(*stats.OutPayload); ok && out.Client {
+		p.r.observe(out.Length, out.CompressedLength)
+	}
+}
+
+func (payloadSizes) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }
+func (payloadSizes) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (payloadSizes) HandleConn(context.Context, stats.ConnStats)                       {}
 
 func (c *grpcClient) send(ctx context.Context, s signal, b pipeline.Batch) (int64, error) {
 	ctx = metadata.NewOutgoingContext(ctx, c.md)

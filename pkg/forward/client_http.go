@@ -31,6 +31,7 @@ type httpClient struct {
 	encoding string // Content-Encoding, "" for none
 	zstd     *zstd.Encoder
 	gzips    sync.Pool
+	sizes    ratio
 }
 
 // maxResponseBytes bounds how much of an answer is read: a partial-success
@@ -76,7 +77,8 @@ func newHTTPClient(cfg Config, tlsCfg *tls.Config) (*httpClient, error) {
 	return c, nil
 }
 
-// encode marshals and compresses one request body.
+// encode marshals and compresses one request body. The body is not
+// pooled: net/http may still read it after Do returns.
 func (c *httpClient) encode(s signal, b pipeline.Batch) ([]byte, error) {
 	var raw []byte
 	var err error
@@ -91,9 +93,11 @@ func (c *httpClient) encode(s signal, b pipeline.Batch) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal %s: %w", s, err)
 	}
+	var body []byte
 	switch c.encoding {
 	case "gzip":
 		var buf bytes.Buffer
+		buf.Grow(len(raw) / 4)
 		zw, _ := c.gzips.Get().(*gzip.Writer)
 		if zw == nil {
 			zw = gzip.NewWriter(&buf)
@@ -105,12 +109,17 @@ func (c *httpClient) encode(s signal, b pipeline.Batch) ([]byte, error) {
 			err = cerr
 		}
 		c.gzips.Put(zw)
-		return buf.Bytes(), err
+		body = buf.Bytes()
 	case "zstd":
-		return c.zstd.EncodeAll(raw, nil), nil
+		body = c.zstd.EncodeAll(raw, make([]byte, 0, len(raw)/4))
+	default:
+		return raw, nil
 	}
-	return raw, nil
+	c.sizes.observe(len(raw), len(body))
+	return body, err
 }
+
+func (c *httpClient) ratio() *ratio { return &c.sizes }
 
 func (c *httpClient) send(ctx context.Context, s signal, b pipeline.Batch) (int64, error) {
 	body, err := c.encode(s, b)
