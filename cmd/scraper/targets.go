@@ -227,6 +227,9 @@ func (s server) build(cfg Config, route func(instanceID string) pipeline.Consume
 	if reg != nil {
 		reg = prometheus.WrapRegistererWith(prometheus.Labels{"target": s.name}, reg)
 	}
+	if log != nil {
+		log = log.With("name", s.name) // the self-metrics' target label
+	}
 	t := s.target
 	t.Version, t.Temporality = version, cfg.Scrape.Temporality
 	var cols []scrape.Collector
