@@ -39,7 +39,7 @@ func table(k knobs, rows []row) string {
 	fmt.Fprintf(&b, "\n\n| scenario | signal | items/s accepted | delivered to sink | CPU-s per M items | peak RSS MiB | p50 ms | p99 ms | refused | note |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		if r.gen.Seconds == 0 {
-			fmt.Fprintf(&b, "| %s | %s | | | | | | | | %s |\n", scenarioNames[r.scenario], r.signal, r.note)
+			fmt.Fprintf(&b, "| %s | %s | | | | | | | | %s |\n", r.scenario, r.signal, r.note)
 			continue
 		}
 		cpu, rss := "–", "–"
@@ -47,8 +47,19 @@ func table(k knobs, rows []row) string {
 			cpu = fmt.Sprintf("%.1f", r.cpu/float64(r.gen.Items)*1e6)
 			rss = fmt.Sprintf("%.0f", r.rss)
 		}
+		sc, before := strings.CutPrefix(r.scenario, "base/")
+		name := scenarioNames[sc]
+		if base, variant, ok := strings.Cut(sc, ":"); ok {
+			name = scenarioNames[base] + " forwarding " + strings.ReplaceAll(variant, ":", " over ")
+		}
+		if name == "" {
+			name = sc
+		}
+		if before {
+			name = "before: " + name
+		}
 		fmt.Fprintf(&b, "| %s | %s | %.0f | %d (%.0f%%) | %s | %s | %.1f | %.1f | %d | %s |\n",
-			scenarioNames[r.scenario], r.signal, float64(r.gen.Items)/r.gen.Seconds, r.delivered,
+			name, r.signal, float64(r.gen.Items)/r.gen.Seconds, r.delivered,
 			100*float64(r.delivered)/float64(max(r.gen.Items, 1)), cpu, rss, r.gen.P50ms, r.gen.P99ms, r.gen.Refused, r.note)
 	}
 	return b.String()

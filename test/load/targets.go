@@ -1,6 +1,7 @@
 package load
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,15 +21,42 @@ type target struct {
 	stop       func()
 }
 
+// startTarget starts a scenario: direct, floor, default or collector.
+// "default:zstd:http" is the default config forwarding with zstd over
+// OTLP/HTTP (either part may be left out), so one invocation compares them.
 func startTarget(t *testing.T, k knobs, scenario, collector string, sink *fakebackend.Backend) target {
 	t.Helper()
+	bin := harness.Binary(t, "gateway")
+	if rest, ok := strings.CutPrefix(scenario, "base/"); ok {
+		// The same scenario with another gateway build (before a change),
+		// interleaved in one invocation so machine load affects both alike.
+		if bin = os.Getenv("DBINTEL_LOAD_BASE_GATEWAY"); bin == "" {
+			t.Fatal("a base/ scenario needs DBINTEL_LOAD_BASE_GATEWAY, the path of a gateway binary")
+		}
+		scenario = rest
+	}
+	scenario, variant, _ := strings.Cut(scenario, ":")
+	if path, ok := strings.CutPrefix(scenario, "config="); ok {
+		scenario, variant = "config", path
+	}
+	if c, f, _ := strings.Cut(variant, ":"); variant != "" && scenario != "config" {
+		if c != "" {
+			k.compression = c
+		}
+		if f != "" {
+			k.forward = f
+		}
+	}
 	switch scenario {
 	case "direct":
 		return target{grpc: sink.GRPCAddr(), http: strings.TrimPrefix(sink.HTTPURL(), "http://"), stop: func() {}}
 	case "floor":
-		return startGateway(t, k, sink, filepath.Join(harness.Root(), "test", "load", "testdata", "gateway-floor.yaml"))
+		return startGateway(t, k, bin, sink, withCompression(t, k, filepath.Join(harness.Root(), "test", "load", "testdata", "gateway-floor.yaml")))
+	case "config":
+		// config=PATH: any gateway config, e.g. a queue bound under trial.
+		return startGateway(t, k, bin, sink, withCompression(t, k, variant))
 	case "default":
-		return startGateway(t, k, sink, defaultConfig(t, k))
+		return startGateway(t, k, bin, sink, withCompression(t, k, filepath.Join(harness.Root(), "deploy", "gateway.yaml")))
 	case "collector":
 		grpcAddr, httpAddr := harness.FreeAddr(t), harness.FreeAddr(t)
 		p := harness.Start(t, collector, map[string]string{
@@ -44,32 +72,56 @@ func startTarget(t *testing.T, k knobs, scenario, collector string, sink *fakeba
 	return target{}
 }
 
-func startGateway(t *testing.T, k knobs, sink *fakebackend.Backend, config string) target {
+func startGateway(t *testing.T, k knobs, bin string, sink *fakebackend.Backend, config string) target {
 	t.Helper()
 	fwd := sink.GRPCAddr()
 	if k.forward == "http" {
 		fwd = sink.HTTPURL()
 	}
-	env := harness.GatewayEnv(t, map[string]string{
-		"DBINTEL_FORWARD_ENDPOINT": fwd,
-		"DBINTEL_FORWARD_PROTOCOL": k.forward,
-		"NEW_RELIC_LICENSE_KEY":    "load-test-key",
-		"DBINTEL_LOG_LEVEL":        "warn",
-	})
-	g := harness.StartGateway(t, env, config)
-	return target{grpc: g.GRPC, http: g.HTTP, pid: g.Pid(), pprof: "http://" + env["DBINTEL_PPROF_ENDPOINT"],
-		stop: func() {
-			if err := g.Stop(15 * time.Second); err != nil {
-				t.Errorf("gateway stop: %v", err)
-			}
-		}}
+	// A port taken between FreeAddr and the gateway's listen (other tests
+	// share the machine) fails the start: try again on fresh ports.
+	for attempt := 1; ; attempt++ {
+		env := harness.GatewayEnv(t, map[string]string{
+			"DBINTEL_FORWARD_ENDPOINT": fwd,
+			"DBINTEL_FORWARD_PROTOCOL": k.forward,
+			"NEW_RELIC_LICENSE_KEY":    "load-test-key",
+			"DBINTEL_LOG_LEVEL":        "warn",
+		})
+		p := harness.Start(t, bin, env, "--config", config, "--shutdown-timeout", "15s")
+		if ready(p, "http://"+env["DBINTEL_HEALTH_ENDPOINT"]+"/readyz", 30*time.Second) {
+			return target{grpc: env["DBINTEL_GRPC_ENDPOINT"], http: env["DBINTEL_HTTP_ENDPOINT"], pid: p.Pid(),
+				pprof: "http://" + env["DBINTEL_PPROF_ENDPOINT"],
+				stop: func() {
+					if err := p.Stop(20 * time.Second); err != nil {
+						t.Errorf("gateway stop: %v", err)
+					}
+				}}
+		}
+		p.Kill()
+		if attempt == 3 {
+			t.Fatalf("gateway did not become ready in 3 attempts; last output:\n%s", p.Output())
+		}
+	}
 }
 
-// defaultConfig is deploy/gateway.yaml, unchanged unless
+// ready polls url until it answers 200, the process exits, or timeout.
+func ready(p *harness.Proc, url string, timeout time.Duration) bool {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline) && !p.Exited(); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withCompression is the config file at path, unchanged unless a variant or
 // DBINTEL_LOAD_COMPRESSION asks for another forward compression.
-func defaultConfig(t *testing.T, k knobs) string {
+func withCompression(t *testing.T, k knobs, path string) string {
 	t.Helper()
-	path := filepath.Join(harness.Root(), "deploy", "gateway.yaml")
 	if k.compression == "" {
 		return path
 	}
