@@ -3,7 +3,8 @@
 # the scraper, all on loopback. Without NEW_RELIC_LICENSE_KEY the gateway
 # writes what it would send to New Relic into $DEMO_DIR/sink.jsonl.
 # Stops cleanly on Ctrl-C, or after DEMO_SECONDS if set, and removes what
-# it made (about 100 MB with the database); DEMO_KEEP=1 keeps the sink file.
+# it made (about 100 MB with the database); DEMO_KEEP=1 keeps the sink file,
+# a failure keeps everything.
 # Ports: PG_PORT and the gateway's DBINTEL_*_ENDPOINT variables.
 set -euo pipefail
 
@@ -17,24 +18,20 @@ fi
 PG_PORT=${PG_PORT:-55432}
 log() { printf '[demo] %s\n' "$*"; }
 
-pgbin=/usr/lib/postgresql/15/bin
-if ! [ -x "$pgbin/initdb" ] && ! command -v initdb >/dev/null; then
-  log "PostgreSQL 15 is missing: installing it (needs root)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-contrib >/dev/null
-fi
-[ -x "$pgbin/initdb" ] && export PATH="$pgbin:$PATH"
-
 # PostgreSQL refuses to run as root: run its commands as the postgres user.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 pids=()
 cleanup() {
+  local status=$?
   trap - EXIT INT TERM
   log "stopping"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   as_pg pg_ctl -D "$DEMO_DIR/pgdata" -m fast -w stop >/dev/null 2>&1 || true
-  if [ "${DEMO_KEEP:-}" = 1 ]; then
+  if [ "$status" != 0 ]; then # a failed demo keeps what explains it
+    log "failed; files kept in $DEMO_DIR (logs, pgdata/postgres.log)"
+  elif [ "${DEMO_KEEP:-}" = 1 ]; then
     rm -rf "$DEMO_DIR/pgdata"
     log "stopped; sink and logs kept in $DEMO_DIR"
   elif [ -n "$made_dir" ]; then
@@ -47,6 +44,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
+
+pgbin=/usr/lib/postgresql/15/bin
+if ! [ -x "$pgbin/initdb" ] && ! command -v initdb >/dev/null; then
+  log "PostgreSQL 15 is missing: installing it (needs root)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-contrib >/dev/null
+fi
+[ -x "$pgbin/initdb" ] && export PATH="$pgbin:$PATH"
 
 chmod 0755 "$DEMO_DIR"
 mkdir -p "$DEMO_DIR/pgdata"
