@@ -11,12 +11,13 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
 // Limiter is the cardinality protection stage. It is safe for concurrent
-// use and holds its lock for one look-up at a time (a metric's state, a
-// point's series), never for a batch: hashing, the bulk of the work, runs
-// outside it, so two receivers' batches proceed on two cores.
+// use and holds its lock for one metric's look-ups at a time, never for a
+// batch: hashing, the bulk of the work, runs before it, so two receivers'
+// batches proceed on two cores.
 type Limiter struct {
 	cfg   Config
 	clock func() time.Time
@@ -29,9 +30,8 @@ type Limiter struct {
 
 // metricState is one metric name's admitted series in the current window.
 type metricState struct {
-	window  int64
-	series  map[uint64]struct{}
-	evicted bool // by another batch since this one looked it up
+	window int64
+	series map[uint64]struct{}
 }
 
 // New builds the stage. reg may be nil; clock is nil for time.Now.
@@ -45,7 +45,6 @@ func New(cfg Config, reg prometheus.Registerer, clock func() time.Time) (*Limite
 	l := &Limiter{cfg: cfg, clock: clock, m: newMetrics(reg)}
 	names, err := simplelru.NewLRU(cfg.MaxMetrics, func(_ uint64, st *metricState) {
 		l.tracked -= len(st.series)
-		st.evicted = true
 		l.m.evicted.Inc()
 	})
 	if err != nil {
@@ -60,16 +59,16 @@ func New(cfg Config, reg prometheus.Registerer, clock func() time.Time) (*Limite
 func (l *Limiter) Process(_ context.Context, b pipeline.Batch) (pipeline.Batch, error) {
 	window := l.clock().UnixNano() / int64(l.cfg.Window)
 	folded := 0
-	g := &gate{l: l, window: window} // one per call: fold's closures make it escape
+	g := gates.Get().(*gate)
+	defer gates.Put(g)
+	g.l, g.window = l, window
 	for _, rm := range b.Metrics.ResourceMetrics().All() {
 		g.res = dbkey.HashMap(dbkey.HashOffset, rm.Resource().Attributes())
 		for _, sm := range rm.ScopeMetrics().All() {
 			for _, m := range sm.Metrics().All() {
-				g.name = dbkey.HashString(dbkey.HashOffset, m.Name())
-				l.mu.Lock()
-				g.st = l.state(g.name, window)
-				l.mu.Unlock()
-				folded += fold(m, g)
+				if !g.decide(m) {
+					folded += fold(m, g)
+				}
 			}
 		}
 	}
@@ -95,23 +94,57 @@ func (l *Limiter) state(key uint64, window int64) *metricState {
 	return st
 }
 
-// gate admits the series of one metric of one resource.
+// gates are reused across calls, with their scratch slices: a batch
+// costs no allocation.
+var gates = sync.Pool{New: func() any {
+	g := &gate{}
+	g.collect = g.hashPoint // bound once: a method value allocates
+	return g
+}}
+
+// gate decides the series of one metric of one resource at a time.
 type gate struct {
-	l      *Limiter
-	name   uint64 // hash of the metric name
-	window int64
-	res    uint64
-	st     *metricState
+	l       *Limiter
+	window  int64
+	res     uint64   // hash of the resource attributes
+	hashes  []uint64 // of the metric's points' series, in order
+	collect func(dbkey.Point) bool
+	ok      []bool // admitted, by point
+	next    int    // the point admit answers for
 }
 
-func (g *gate) admit(attrs pcommon.Map) bool {
-	h := dbkey.HashMap(g.res, attrs)
-	g.l.mu.Lock()
-	defer g.l.mu.Unlock()
-	if g.st.evicted {
-		g.st = g.l.state(g.name, g.window)
+// decide hashes the series of every point of m, then admits them in one
+// critical section, and reports whether all were admitted. The current
+// metric is the most recently used, so admitting its series never evicts
+// it (Validate keeps max_tracked_series >= max_series_per_metric).
+func (g *gate) decide(m pmetric.Metric) bool {
+	g.hashes = g.hashes[:0]
+	dbkey.RemovePointsIf(m, g.collect)
+	g.ok, g.next = g.ok[:0], 0
+	all := true
+	l := g.l
+	l.mu.Lock()
+	st := l.state(dbkey.HashString(dbkey.HashOffset, m.Name()), g.window)
+	for _, h := range g.hashes {
+		ok := l.admit(st, h)
+		g.ok = append(g.ok, ok)
+		all = all && ok
 	}
-	return g.l.admit(g.st, h)
+	l.mu.Unlock()
+	return all
+}
+
+func (g *gate) hashPoint(p dbkey.Point) bool {
+	g.hashes = append(g.hashes, dbkey.HashMap(g.res, p.Attrs))
+	return false
+}
+
+// admit answers for the next point of the metric decide saw: fold visits
+// the points in the same order.
+func (g *gate) admit(pcommon.Map) bool {
+	ok := g.ok[g.next]
+	g.next++
+	return ok
 }
 
 // admit reports whether the series is (or now becomes) one of the metric's
@@ -125,8 +158,6 @@ func (l *Limiter) admit(st *metricState, h uint64) bool {
 	}
 	st.series[h] = struct{}{}
 	l.tracked++
-	// The current name is the most recently used, so it is evicted last;
-	// Validate keeps max_tracked_series >= max_series_per_metric.
 	for l.tracked > l.cfg.MaxTrackedSeries {
 		l.names.RemoveOldest()
 	}

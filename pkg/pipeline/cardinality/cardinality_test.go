@@ -333,8 +333,7 @@ func TestAttributeOrderIsOneSeries(t *testing.T) {
 
 // TestConcurrentBatchesKeepCounts: batches from two goroutines, with
 // evictions on every batch, leave the tracked count equal to the series
-// actually remembered (a batch may hold a metric's state that another
-// evicts).
+// actually remembered.
 func TestConcurrentBatchesKeepCounts(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.MaxSeriesPerMetric = 50

@@ -2,27 +2,16 @@ package cardinality
 
 import (
 	"github.com/dbintel/dbintel/pkg/contract"
-	"github.com/dbintel/dbintel/pkg/pipeline/dbkey"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
-// fold keeps the points whose series g admits. The first refused point
-// of the metric becomes the overflow point (its attributes replaced by
-// otel.metric.overflow=true); later refused points are merged into it and
-// removed, so sums, counts and histograms keep their totals. It returns the
-// number of refused points.
+// fold keeps the points whose series g admitted (g.decide found one it did
+// not). The first refused point of the metric becomes the overflow point
+// (its attributes replaced by otel.metric.overflow=true); later refused
+// points are merged into it and removed, so sums, counts and histograms
+// keep their totals. It returns the number of refused points.
 func fold(m pmetric.Metric, g *gate) int {
-	// Nearly always every series is admitted: check that first without
-	// the generic folding below, whose closures cost an allocation each.
-	all := true
-	dbkey.RemovePointsIf(m, func(p dbkey.Point) bool {
-		all = all && g.admit(p.Attrs)
-		return false
-	})
-	if all {
-		return 0
-	}
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		return foldNumbers(m.Gauge().DataPoints(), g, false)
