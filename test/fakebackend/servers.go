@@ -21,12 +21,15 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
+
+	"github.com/dbintel/dbintel/internal/grpczstd"
 )
 
 // maxBody bounds what the fake reads; far above any real OTLP request.
 const maxBody = 64 << 20
 
 func newGRPCServer(b *Backend) *grpc.Server {
+	grpczstd.Register() // New Relic takes zstd over gRPC; the gateway forwards with it by default
 	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxBody), grpc.StatsHandler(wireSize{})}
 	if b.tls != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(b.tls)))
