@@ -9,14 +9,17 @@ import (
 // reason; the DSN in it has the password masked only when pgx could find it.
 var echoedDSN = regexp.MustCompile("(?s)^cannot parse `.*`: ")
 
-// DSNReason turns a driver's DSN parse error into which part is wrong,
-// without the DSN or its password: the error names the part (port, sslmode,
-// a keyword) and a hint covers the usual slip of a URL without "://".
+// DSNReason turns a driver's DSN parse error (pgx or go-sql-driver/mysql)
+// into which part is wrong, without the DSN or its password: the error names
+// the part (port, sslmode, a keyword, a missing slash) and for libpq a hint
+// covers the usual slip of a URL without "://".
 func DSNReason(err error, dsn string) string {
+	libpq := echoedDSN.MatchString(err.Error())
 	reason := echoedDSN.ReplaceAllString(err.Error(), "")
 	reason = scrub(reason, append([]string{dsn}, dsnPasswords(dsn)...))
 	scheme, _, hasScheme := strings.Cut(dsn, "://")
 	switch {
+	case !libpq: // the hints are libpq's (pgx); go-sql-driver names its part itself
 	case !hasScheme && strings.Contains(dsn, "//"):
 		reason += `; a URL needs "://" after the scheme (postgres://user@host:5432/db)`
 	case hasScheme && scheme != "postgres" && scheme != "postgresql":

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
@@ -55,8 +56,8 @@ type Conn struct {
 func parseDSN(dsn string, timeout time.Duration) (*mysql.Config, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		// Driver errors can echo the DSN, password included.
-		return nil, errors.New("mysql: dsn is not a valid go-sql-driver/mysql DSN (user:pass@tcp(host:3306)/)")
+		// Driver errors can echo the DSN, password included: keep the reason only.
+		return nil, fmt.Errorf("mysql: dsn is not a valid go-sql-driver/mysql DSN (user:pass@tcp(host:3306)/): %s", config.DSNReason(err, dsn))
 	}
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = timeout, timeout+time.Second, timeout
 	cfg.MultiStatements = false
