@@ -20,7 +20,6 @@ import (
 	"github.com/dbintel/dbintel/test/harness"
 	"github.com/dbintel/dbintel/test/mariadbtest"
 	"github.com/dbintel/dbintel/test/pgtest"
-	"github.com/dbintel/dbintel/test/tlscerts"
 )
 
 // TestOneScraperManyServers runs one scraper binary against two PostgreSQL
@@ -103,19 +102,7 @@ telemetry:
 		if err != nil {
 			t.Fatalf("scraper --once: %v\n%s", err, stderr.String())
 		}
-		seen := map[string]bool{}
-		sc := bufio.NewScanner(strings.NewReader(string(out)))
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			md, err := (&pmetric.JSONUnmarshaler{}).UnmarshalMetrics(sc.Bytes())
-			if err != nil {
-				continue
-			}
-			for _, rm := range md.ResourceMetrics().All() {
-				id, _ := rm.Resource().Attributes().Get(contract.AttrServiceInstanceID)
-				seen[id.Str()] = true
-			}
-		}
+		seen := instancesIn(out)
 		for name, id := range ids {
 			if !seen[id] {
 				t.Errorf("--once printed no metrics of %s (%s); saw %v", name, id, seen)
@@ -314,59 +301,21 @@ func waitUntil(t *testing.T, timeout time.Duration, p *harness.Proc, what string
 	}
 }
 
-// TestScraperOverVerifiedTLS: `scraper --once` reaches a PostgreSQL with
-// sslmode=verify-full (CA file, host 127.0.0.1 in the certificate's SAN)
-// as a role that may only log in with a client certificate, and a MariaDB
-// through the mysql tls: section (CA and client certificate); a MariaDB
-// target that trusts another CA gets nothing and says so.
-func TestScraperOverVerifiedTLS(t *testing.T) {
-	pg := pgtest.Start(t, pgtest.WithTLS())
-	pg.Exec(t, "CREATE ROLE "+tlscerts.ClientUser+" LOGIN IN ROLE pg_monitor")
-	files, err := tlscerts.Write(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	my := mariadbtest.Start(t, mariadbtest.WithTLS(files))
-	mysqlDSN := fmt.Sprintf("%s@tcp(127.0.0.1:%d)/", tlscerts.ClientUser, my.Port())
-	once := func(t *testing.T, ca string) (map[string]bool, error, string) {
-		yml := fmt.Sprintf(`
-postgres: {query_stats: {enabled: false}, sessions: {enabled: false}}
-mysql: {query_stats: {enabled: false}, samples: {enabled: false}}
-targets:
-  - name: pg
-    postgres: {dsn: %q}
-  - name: mariadb
-    mysql:
-      dsn: %q
-      tls: {ca_file: %q, cert_file: %q, key_file: %q}
-forward: {endpoint: "127.0.0.1:1", insecure: true}
-telemetry: {metrics_endpoint: %q, health_endpoint: %q}
-`, pg.TLSDSN(), mysqlDSN, ca, files.ClientCert, files.ClientKey, harness.FreeAddr(t), harness.FreeAddr(t))
-		cmd := exec.Command(harness.Binary(t, "scraper"), "--config", writeConfig(t, yml), "--once")
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		seen := map[string]bool{}
-		sc := bufio.NewScanner(strings.NewReader(string(out)))
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			if md, err := (&pmetric.JSONUnmarshaler{}).UnmarshalMetrics(sc.Bytes()); err == nil {
-				for _, rm := range md.ResourceMetrics().All() {
-					id, _ := rm.Resource().Attributes().Get(contract.AttrServiceInstanceID)
-					seen[id.Str()] = true
-				}
-			}
+// instancesIn is the service.instance.id of every metrics resource in
+// scraper --once output.
+func instancesIn(out []byte) map[string]bool {
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		md, err := (&pmetric.JSONUnmarshaler{}).UnmarshalMetrics(sc.Bytes())
+		if err != nil {
+			continue
 		}
-		return seen, err, stderr.String()
+		for _, rm := range md.ResourceMetrics().All() {
+			id, _ := rm.Resource().Attributes().Get(contract.AttrServiceInstanceID)
+			seen[id.Str()] = true
+		}
 	}
-	pgID, myID := fmt.Sprintf("127.0.0.1:%d", pg.Port()), fmt.Sprintf("127.0.0.1:%d", my.Port())
-
-	seen, err, stderr := once(t, files.CA)
-	if err != nil || !seen[pgID] || !seen[myID] {
-		t.Fatalf("over verified TLS: exit %v, metrics of %v (want %s and %s)\n%s", err, seen, pgID, myID, stderr)
-	}
-	seen, err, stderr = once(t, files.OtherCA)
-	if err == nil || seen[myID] || !seen[pgID] || !strings.Contains(stderr, "certificate") {
-		t.Errorf("MariaDB trusting another CA: exit %v, metrics of %v; want exit 1, PostgreSQL only, a certificate error\n%s", err, seen, stderr)
-	}
+	return seen
 }
