@@ -127,27 +127,24 @@ func (b *Breaker) transition(k *keyState, from, to gobreaker.State) {
 // Process sheds the query-level data of keys whose breaker is open, counts
 // the rest against the budgets, and appends one dbintel.breaker record per
 // state change since the last batch. The lock is held per resource look-up
-// and per query-level item, never for the batch: series hashing runs
-// outside it, and two receivers' batches proceed on two cores.
+// and per metric or scope of log records, never for the batch: series are
+// hashed before it, and two receivers' batches proceed on two cores.
 func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch, error) {
 	now := b.clock()
 	shed := 0
 	bt.Metrics.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
 		src := b.begin(rm.Resource(), now)
+		defer src.release(&shed)
 		keyHash := dbkey.HashString(dbkey.HashOffset, src.key)
 		rm.ScopeMetrics().RemoveIf(func(sm pmetric.ScopeMetrics) bool {
 			sm.Metrics().RemoveIf(func(m pmetric.Metric) bool {
-				nameHash := dbkey.HashString(keyHash, m.Name())
-				return dbkey.RemovePointsIf(m, func(p dbkey.Point) bool {
-					if !contract.IsQueryLevelPoint(p.Attrs) {
-						return false
-					}
-					if !src.admit(dbkey.Mix(dbkey.HashMap(nameHash, p.Attrs)), true) {
-						shed++
-						return true
-					}
-					return false
-				}) == 0
+				src.nameHash = dbkey.HashString(keyHash, m.Name())
+				src.items = src.items[:0]
+				dbkey.RemovePointsIf(m, src.collectPoint)
+				if !src.decide(true) {
+					return len(src.items) == 0
+				}
+				return dbkey.RemovePointsIf(m, src.dropPoint) == 0
 			})
 			return sm.Metrics().Len() == 0
 		})
@@ -155,17 +152,16 @@ func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch,
 	})
 	bt.Logs.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
 		src := b.begin(rl.Resource(), now)
+		defer src.release(&shed)
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
-			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				if !contract.IsQueryLevelEvent(contract.EventName(lr)) {
-					return false
-				}
-				if !src.admit(0, false) {
-					shed++
-					return true
-				}
-				return false
-			})
+			src.items = src.items[:0]
+			for _, lr := range sl.LogRecords().All() {
+				src.items = append(src.items, item{query: contract.IsQueryLevelEvent(contract.EventName(lr))})
+			}
+			if !src.decide(false) {
+				return len(src.items) == 0
+			}
+			sl.LogRecords().RemoveIf(src.dropRecord)
 			return sl.LogRecords().Len() == 0
 		})
 		return rl.ScopeLogs().Len() == 0
@@ -173,55 +169,6 @@ func (b *Breaker) Process(_ context.Context, bt pipeline.Batch) (pipeline.Batch,
 	b.m.shed.Add(float64(shed))
 	b.flushEvents(bt)
 	return bt, nil
-}
-
-// source is one resource's breaker as one Process call sees it.
-type source struct {
-	b   *Breaker
-	res pcommon.Resource
-	key string
-	now time.Time
-	k   *keyState // nil until the source's first query-level item
-}
-
-// begin looks a resource's key up and moves its breaker to now. A source
-// gets a breaker only once it sends query-level data.
-func (b *Breaker) begin(res pcommon.Resource, now time.Time) *source {
-	src := &source{b: b, res: res, key: keyOf(res), now: now}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.now = now
-	if k, ok := b.keys.Get(src.key); ok {
-		b.advance(k, now)
-		src.k = k
-	}
-	return src
-}
-
-// admit counts one query-level item against the source's budgets and
-// reports whether it passes (false: the breaker is open). series is the
-// item's series hash when isPoint.
-func (s *source) admit(series uint64, isPoint bool) bool {
-	b := s.b
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.now = s.now
-	if s.k == nil || s.k.evicted { // evicted by another batch: look it up again
-		s.k = b.state(s.key, s.res)
-	}
-	k := s.k
-	if k.state == gobreaker.StateOpen {
-		return false
-	}
-	k.volume++
-	if isPoint {
-		if _, seen := b.series.Get(series); !seen {
-			k.newSeries++
-		}
-		b.series.Put(series, s.now.UnixNano())
-	}
-	b.check(k)
-	return true
 }
 
 // ExportFailed is called by the forwarder for data the backend rejected
