@@ -9,7 +9,8 @@ import (
 )
 
 // budgets holds the adaptive keep-rate of each source. Safe for
-// concurrent use: mu is held for one look-up or one item's count.
+// concurrent use: mu is held for one look-up, a source's own lock for one
+// item's count, so batches of different sources do not wait for each other.
 type budgets struct {
 	cfg   Budget
 	rateG *prometheus.GaugeVec
@@ -21,6 +22,7 @@ type budgets struct {
 // offered in the current period and, when the period ends, sets the rate so
 // that the smoothed volume times the rate meets the budget.
 type dbBudget struct {
+	mu       sync.Mutex
 	start    time.Time
 	count    int
 	smoothed float64 // items per minute
@@ -57,8 +59,8 @@ func (b *budgets) get(key string, now time.Time) *dbBudget {
 // offer counts one item and returns the database's current keep-rate,
 // recomputing it first when the period is over.
 func (b *budgets) offer(d *dbBudget, now time.Time) float64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if elapsed := now.Sub(d.start); elapsed >= b.cfg.RecomputeEvery {
 		observed := float64(d.count) * float64(time.Minute) / float64(elapsed)
 		if d.smoothed == 0 {
