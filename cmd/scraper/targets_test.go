@@ -235,3 +235,22 @@ func TestDeployTargetsExample(t *testing.T) {
 		t.Errorf("example resolved to %+v", servers)
 	}
 }
+
+// mysql.tls is checked at --validate: files readable, and not together
+// with the DSN's own tls=.
+func TestMySQLTLSProblems(t *testing.T) {
+	files, err := tlscerts.Write(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ yml, want string }{
+		{"targets:\n  - mysql: {dsn: \"u:pw1secret@tcp(h:3306)/?tls=true\", tls: {ca_file: " + files.CA + "}}\n", "targets[0].mysql.tls: line 2: the dsn sets tls= too"},
+		{"targets:\n  - mysql:\n      dsn: \"u:pw1secret@tcp(h:3306)/\"\n      tls: {ca_file: /nonexistent/ca.pem}\n", "targets[0].mysql.tls.ca_file: line 4: open /nonexistent/ca.pem"},
+		{"mysql: {tls: {cert_file: " + files.ClientCert + "}}\ntargets:\n  - mysql: {dsn: \"u:pw1secret@tcp(h:3306)/\"}\n", "mysql.tls.cert_file: line 1: cert_file and key_file go together"},
+	} {
+		_, err := parse(t, tc.yml)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "pw1s") {
+			t.Errorf("%s\nwant %q in:\n%v", tc.yml, tc.want, err)
+		}
+	}
+}
