@@ -2,10 +2,13 @@ package load
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -20,26 +23,26 @@ var collectorModules = []string{
 	"go.opentelemetry.io/collector/processor/memorylimiterprocessor@v0.165.0",
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider@v1.71.0",
 	"go.opentelemetry.io/collector/confmap/provider/envprovider@v1.71.0",
+	"go.opentelemetry.io/collector/service@v0.165.0",
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/redactionprocessor@v0.165.1",
 }
 
-// collectorVersion names the build directory, so a second run reuses it.
-const collectorVersion = "v0.165.0-contrib-v0.165.1"
-
 // buildCollector builds testdata/otelcol in a module of its own under the
 // temporary directory (never in dbintel's go.mod) and returns the binary.
-// A build already there is reused; the first takes minutes on 2 cores.
+// The directory is named by a hash of the source and the module set, so a
+// build already there is reused; the first takes minutes on 2 cores.
 func buildCollector(root string, timeout time.Duration) (string, error) {
-	dir := filepath.Join(os.TempDir(), "dbintel-otelcol-"+collectorVersion)
+	src, err := os.ReadFile(filepath.Join(root, "test", "load", "testdata", "otelcol", "main.go"))
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(append(src, strings.Join(collectorModules, " ")...))
+	dir := filepath.Join(os.TempDir(), "dbintel-otelcol-"+hex.EncodeToString(sum[:6]))
 	bin := filepath.Join(dir, "otelcol-load")
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	src, err := os.ReadFile(filepath.Join(root, "test", "load", "testdata", "otelcol", "main.go"))
-	if err != nil {
 		return "", err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
