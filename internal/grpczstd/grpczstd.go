@@ -29,7 +29,11 @@ var once sync.Once
 // before building a client or server that uses it.
 func Register() { once.Do(func() { encoding.RegisterCompressor(&compressor{}) }) }
 
-type compressor struct{ encoders, decoders sync.Pool }
+type compressor struct{ encoders sync.Pool }
+
+// decoders are synchronous decoders (no goroutines to leak), reused by
+// every reader of the process.
+var decoders sync.Pool
 
 func (*compressor) Name() string { return Name }
 
@@ -45,10 +49,14 @@ func (c *compressor) Compress(w io.Writer) (io.WriteCloser, error) {
 	return &writer{e: e, pool: &c.encoders}, nil
 }
 
-// Decompress uses a synchronous decoder (no goroutines to leak), returned to
-// the pool when gRPC closes the reader.
-func (c *compressor) Decompress(r io.Reader) (io.Reader, error) {
-	d, ok := c.decoders.Get().(*zstd.Decoder)
+// Decompress reads a zstd message; gRPC closes the reader when done.
+func (c *compressor) Decompress(r io.Reader) (io.Reader, error) { return NewReader(r) }
+
+// NewReader decompresses r with a pooled decoder whose window is bounded;
+// Close returns the decoder to the pool. The OTLP/HTTP receiver uses it too,
+// so both transports decode zstd the same way.
+func NewReader(r io.Reader) (io.ReadCloser, error) {
+	d, ok := decoders.Get().(*zstd.Decoder)
 	if !ok {
 		var err error
 		d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderLowmem(true))
@@ -57,10 +65,10 @@ func (c *compressor) Decompress(r io.Reader) (io.Reader, error) {
 		}
 	}
 	if err := d.Reset(r); err != nil {
-		c.decoders.Put(d)
+		decoders.Put(d)
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
-	return &reader{d: d, pool: &c.decoders}, nil
+	return &reader{d: d}, nil
 }
 
 type writer struct {
@@ -76,10 +84,7 @@ func (w *writer) Close() error {
 	return err
 }
 
-type reader struct {
-	d    *zstd.Decoder
-	pool *sync.Pool
-}
+type reader struct{ d *zstd.Decoder }
 
 func (r *reader) Read(b []byte) (int, error) {
 	if r.d == nil {
@@ -89,11 +94,11 @@ func (r *reader) Read(b []byte) (int, error) {
 }
 
 // Close drops the decoder's reference to the message and pools it; gRPC
-// calls it exactly once.
+// and the HTTP receiver call it once.
 func (r *reader) Close() error {
 	if r.d != nil {
 		_ = r.d.Reset(nil)
-		r.pool.Put(r.d)
+		decoders.Put(r.d)
 		r.d = nil
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 
+	"github.com/dbintel/dbintel/internal/grpczstd"
 	"github.com/dbintel/dbintel/internal/nesting"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
@@ -178,7 +179,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *lease, dept
 		defer gzipReaders.Put(zr)
 		src = zr
 	case "zstd":
-		zr, err := newZstdReader(raw)
+		zr, err := grpczstd.NewReader(raw)
 		if err != nil {
 			return nil, err
 		}

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/encoding/gzip"
 
+	"github.com/dbintel/dbintel/internal/grpczstd"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -131,7 +132,7 @@ func FuzzGRPCDecode(f *testing.F) {
 	}
 	f.Add(deepKVListProtoBytes(f, 40), uint8(1), uint8(0))
 	f.Add([]byte{0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f}, uint8(0), uint8(0)) // length past the end
-	registerGRPCZstd()
+	grpczstd.Register()
 	f.Fuzz(func(t *testing.T, data []byte, method, compression uint8) {
 		_ = grpcDecode(data, method, compression, 1<<20)
 	})
@@ -144,7 +145,7 @@ func FuzzZstdDecompress(f *testing.F) {
 	f.Add(zstdBytes(f, bytes.Repeat([]byte{'x'}, 1<<16)))
 	f.Add([]byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58}) // header only
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		r, err := (&zstdCompressor{}).Decompress(bytes.NewReader(frame))
+		r, err := grpczstd.NewReader(bytes.NewReader(frame))
 		if err != nil {
 			return
 		}

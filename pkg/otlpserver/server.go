@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
+	"github.com/dbintel/dbintel/internal/grpczstd"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -80,7 +81,7 @@ func New(cfg Config, next pipeline.Consumer, reg prometheus.Registerer, log *slo
 	if s.m, err = newMetrics(reg, s.budget); err != nil {
 		return nil, fmt.Errorf("otlpserver: %w", err)
 	}
-	registerGRPCZstd()
+	grpczstd.Register()
 	if cfg.GRPC.Endpoint != "" {
 		s.grpcSlots = make(chan struct{}, cfg.GRPC.MaxConcurrentRequests)
 		s.grpcSrv = s.newGRPCServer()
