@@ -1,6 +1,8 @@
 package dbkeytest
 
 import (
+	"context"
+	"runtime/debug"
 	"strconv"
 	"testing"
 	"unicode/utf8"
@@ -130,4 +132,38 @@ func Deep() pipeline.Batch {
 	nest(lr.Attributes().PutEmptyMap(contract.AttrNamespace))
 	nest(lr.Body().SetEmptyMap())
 	return b
+}
+
+// Stage is a pipeline stage as the hostile checks drive it.
+type Stage interface {
+	Process(context.Context, pipeline.Batch) (pipeline.Batch, error)
+}
+
+// RunHostile runs the checks every stage that reads sender values must
+// pass, on stages built by newStage on the given registry (nil: none):
+//   - identity: invalid UTF-8 in every identity attribute, query id and
+//     attribute neither panics (a Prometheus label value of it does) nor
+//     reaches a self-metric label;
+//   - deep: values nested DeepDepth levels wherever the stage reads one are
+//     never walked recursively (a million levels overflowed the default
+//     1 GB stack; here a recursive walk overflows DeepMaxStack).
+func RunHostile[S Stage](t *testing.T, newStage func(t *testing.T, reg prometheus.Registerer) S) {
+	t.Run("identity", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		s := newStage(t, reg)
+		for range 2 {
+			if _, err := s.Process(context.Background(), Hostile(3, Invalid)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		CheckLabels(t, reg, 1000)
+	})
+	t.Run("deep", func(t *testing.T) {
+		s := newStage(t, nil)
+		b := Deep()
+		defer debug.SetMaxStack(debug.SetMaxStack(DeepMaxStack))
+		if _, err := s.Process(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
