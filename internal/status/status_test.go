@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -166,6 +168,55 @@ func TestPlanChangeServerAndDatabase(t *testing.T) {
 	} {
 		if s, d := split(c.in, known); s != c.server || d != c.db {
 			t.Errorf("split(%q) = %q, %q; want %q, %q", c.in, s, d, c.server, c.db)
+		}
+	}
+}
+
+// TestSchemaDocumented: docs/status-api.md has a row for every field of
+// /api/status, and no row for a field that is gone.
+func TestSchemaDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/status-api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(string(doc), -1) {
+		documented[m[1]] = true
+	}
+	fields := map[string]bool{}
+	var walk func(prefix string, typ reflect.Type)
+	walk = func(prefix string, typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			if typ.Kind() == reflect.Slice {
+				prefix += "[]"
+				fields[prefix] = true
+			}
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || typ == reflect.TypeFor[time.Time]() {
+			fields[prefix] = true
+			return
+		}
+		if typ == reflect.TypeFor[Count]() && prefix != "" {
+			prefix = "{name, value}" // documented once
+		}
+		for f := range typ.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "" {
+				continue
+			}
+			walk(strings.TrimPrefix(prefix+"."+name, "."), f.Type)
+		}
+	}
+	walk("", reflect.TypeFor[Report]())
+	for f := range fields {
+		if !documented[f] {
+			t.Errorf("field %s is not in docs/status-api.md", f)
+		}
+	}
+	for f := range documented {
+		if !fields[f] {
+			t.Errorf("docs/status-api.md documents %s, which /api/status does not have", f)
 		}
 	}
 }
