@@ -26,7 +26,10 @@ type target struct {
 // OTLP/HTTP (either part may be left out), so one invocation compares them.
 func startTarget(t *testing.T, k knobs, scenario, collector string, sink *fakebackend.Backend) target {
 	t.Helper()
-	bin := harness.Binary(t, "gateway")
+	bin := os.Getenv("DBINTEL_LOAD_GATEWAY") // a prebuilt gateway instead of this tree's
+	if bin == "" && scenario != "direct" && scenario != "collector" {
+		bin = harness.Binary(t, "gateway")
+	}
 	if rest, ok := strings.CutPrefix(scenario, "base/"); ok {
 		// The same scenario with another gateway build (before a change),
 		// interleaved in one invocation so machine load affects both alike.
