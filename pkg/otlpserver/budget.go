@@ -1,6 +1,7 @@
 package otlpserver
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -25,12 +26,18 @@ func newBudget(limit int64) *budget { return &budget{limit: limit} }
 func (b *budget) resize(l *lease, n int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d := n - l.held
-	if d > 0 && b.used+d > b.limit {
+	return b.grow(l, n-l.held)
+}
+
+// grow adds d bytes (d < 0 gives back) to l; b.mu is held. A released
+// lease cannot grow again: a gRPC call may be cleaned up while its handler
+// still runs.
+func (b *budget) grow(l *lease, d int64) bool {
+	if d > 0 && (l.released || b.used+d > b.limit) {
 		return false
 	}
 	b.used += d
-	l.held = n
+	l.held += d
 	b.peak = max(b.peak, b.used)
 	return true
 }
@@ -57,8 +64,9 @@ var errBudget = pipeline.Refused(reasonBudget, budgetRetryAfter)
 // lease is one request's share of the budget; the budget's lock guards it,
 // so gRPC's tap, stats and clean-up goroutines may share one.
 type lease struct {
-	b    *budget
-	held int64
+	b        *budget
+	held     int64
+	released bool
 }
 
 func (b *budget) newLease() *lease { return &lease{b: b} }
@@ -71,4 +79,28 @@ func (l *lease) resize(n int64) error {
 	return nil
 }
 
-func (l *lease) release() { l.b.resize(l, 0) }
+func (l *lease) release() {
+	l.b.mu.Lock()
+	defer l.b.mu.Unlock()
+	l.released = true
+	l.b.grow(l, -l.held)
+}
+
+// chargeDecoded adds what a body will decode into (its estimate) to the
+// lease before it is decoded. An estimate larger than the whole budget could
+// never be admitted, so it is refused for good (413 / RESOURCE_EXHAUSTED:
+// the sender must split it); one that does not fit now is refused
+// retryably, like any other growth.
+func (l *lease) chargeDecoded(estimate int64) error {
+	b := l.b
+	if estimate > b.limit {
+		return fmt.Errorf("%w: the request would decode into about %d MiB, more than max_in_flight_bytes (%d MiB); send smaller batches",
+			errTooLarge, estimate>>20, b.limit>>20)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.grow(l, estimate) {
+		return errBudget
+	}
+	return nil
+}

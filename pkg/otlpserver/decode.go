@@ -71,6 +71,7 @@ func (e bodyEncoding) marshalStatus(st *spb.Status) ([]byte, error) {
 // full-success) response.
 type signalCodec struct {
 	name     string
+	root     wireType // of the export request, to estimate its decoded size
 	decode   func(data []byte, enc bodyEncoding) (pipeline.Batch, error)
 	response func(enc bodyEncoding) ([]byte, error)
 }
@@ -99,6 +100,7 @@ func marshal(m otlpMessage, enc bodyEncoding) ([]byte, error) {
 var (
 	metricsCodec = signalCodec{
 		name: signalMetrics,
+		root: wireMetricsRequest,
 		decode: func(data []byte, enc bodyEncoding) (pipeline.Batch, error) {
 			req := pmetricotlp.NewExportRequest()
 			err := unmarshal(req, data, enc)
@@ -108,6 +110,7 @@ var (
 	}
 	logsCodec = signalCodec{
 		name: signalLogs,
+		root: wireLogsRequest,
 		decode: func(data []byte, enc bodyEncoding) (pipeline.Batch, error) {
 			req := plogotlp.NewExportRequest()
 			err := unmarshal(req, data, enc)
@@ -117,6 +120,7 @@ var (
 	}
 	tracesCodec = signalCodec{
 		name: signalTraces,
+		root: wireTracesRequest,
 		decode: func(data []byte, enc bodyEncoding) (pipeline.Batch, error) {
 			req := ptraceotlp.NewExportRequest()
 			err := unmarshal(req, data, enc)
