@@ -3,16 +3,11 @@ package otlpserver
 import (
 	"context"
 
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip decompressor senders use
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
-
-	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
 func (s *Server) newGRPCServer() *grpc.Server {
@@ -23,56 +18,24 @@ func (s *Server) newGRPCServer() *grpc.Server {
 		grpc.StatsHandler(grpcStats{m: s.m}),
 		grpc.InTapHandle(s.grpcTap),
 		grpc.ChainUnaryInterceptor(s.recoverUnary),
+		grpc.ForceServerCodecV2(newWireCodec()),
 	}
 	if s.grpcTLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(s.grpcTLS)))
 	}
 	srv := grpc.NewServer(opts...)
-	pmetricotlp.RegisterGRPCServer(srv, &metricsService{s: s})
-	plogotlp.RegisterGRPCServer(srv, &logsService{s: s})
-	ptraceotlp.RegisterGRPCServer(srv, &tracesService{s: s})
+	srv.RegisterService(s.serviceDesc("opentelemetry.proto.collector.metrics.v1.MetricsService",
+		"opentelemetry/proto/collector/metrics/v1/metrics_service.proto", &metricsCodec), nil)
+	srv.RegisterService(s.serviceDesc("opentelemetry.proto.collector.logs.v1.LogsService",
+		"opentelemetry/proto/collector/logs/v1/logs_service.proto", &logsCodec), nil)
+	srv.RegisterService(s.serviceDesc("opentelemetry.proto.collector.trace.v1.TraceService",
+		"opentelemetry/proto/collector/trace/v1/trace_service.proto", &tracesCodec), nil)
 	return srv
 }
 
 // grpcError is the status a service returns for err.
 func grpcError(err error) error {
 	return grpcStatus(err, classify(err)).Err()
-}
-
-type metricsService struct {
-	pmetricotlp.UnimplementedGRPCServer
-	s *Server
-}
-
-func (m *metricsService) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
-	if err := m.s.consume(ctx, transportGRPC, signalMetrics, pipeline.FromMetrics(req.Metrics())); err != nil {
-		return pmetricotlp.ExportResponse{}, grpcError(err)
-	}
-	return pmetricotlp.NewExportResponse(), nil
-}
-
-type logsService struct {
-	plogotlp.UnimplementedGRPCServer
-	s *Server
-}
-
-func (l *logsService) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
-	if err := l.s.consume(ctx, transportGRPC, signalLogs, pipeline.FromLogs(req.Logs())); err != nil {
-		return plogotlp.ExportResponse{}, grpcError(err)
-	}
-	return plogotlp.NewExportResponse(), nil
-}
-
-type tracesService struct {
-	ptraceotlp.UnimplementedGRPCServer
-	s *Server
-}
-
-func (t *tracesService) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	if err := t.s.consume(ctx, transportGRPC, signalTraces, pipeline.FromTraces(req.Traces())); err != nil {
-		return ptraceotlp.ExportResponse{}, grpcError(err)
-	}
-	return ptraceotlp.NewExportResponse(), nil
 }
 
 func signalOfMethod(fullMethod string) string {

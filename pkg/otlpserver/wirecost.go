@@ -60,8 +60,8 @@ var msgCost = [...]int64{
 
 // Elements of repeated scalars: a repeated string (EntityRef keys) measured
 // 86 bytes, a packed varint (exponential histogram buckets) 25 with slice
-// growth; each scalar of an AnyValue allocates a wrapper: 8 bytes measured
-// for an int, 16 for a string header.
+// growth; each scalar of a oneof (AnyValue, a point's or an exemplar's
+// value) allocates a wrapper: 8 bytes measured for an int (16 with -race).
 const (
 	costPerString = 96
 	costPerVarint = 32

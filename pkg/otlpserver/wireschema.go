@@ -147,6 +147,8 @@ func fieldOf(t wireType, num protowire.Number) (wireType, fieldKind) {
 		}
 	case wireNumberPoint:
 		switch num {
+		case 4, 6: // as_double, as_int
+			return wireLeaf, fieldOneof
 		case 5:
 			return msg(wireExemplar)
 		case 7:
@@ -180,7 +182,10 @@ func fieldOf(t wireType, num protowire.Number) (wireType, fieldKind) {
 			return msg(wireKeyValue)
 		}
 	case wireExemplar:
-		if num == 7 {
+		switch num {
+		case 3, 6: // as_double, as_int
+			return wireLeaf, fieldOneof
+		case 7:
 			return msg(wireKeyValue)
 		}
 	case wireSpan:
