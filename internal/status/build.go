@@ -28,7 +28,9 @@ func build(g prometheus.Gatherer, src Source) (Report, error) {
 		}
 		return v / uptime
 	}
-	rep := Report{Version: src.Version, UptimeSeconds: uptime, Ready: true, HeapBytes: m.sum("dbintel_memlimit_heap_bytes", nil)}
+	// Lists are [] when empty, never null: one shape for API clients.
+	rep := Report{Version: src.Version, UptimeSeconds: uptime, Ready: true, HeapBytes: m.sum("dbintel_memlimit_heap_bytes", nil),
+		Stages: []StageFlow{}, Rules: []Rule{}}
 	if src.Ready != nil {
 		if err := src.Ready(); err != nil {
 			rep.Ready, rep.NotReady = false, err.Error()
@@ -94,7 +96,7 @@ func sources(m metricIndex, changes []PlanChange) ([]SourceRow, int, []ChangeRow
 	row := func(key string) *SourceRow {
 		r, ok := rows[key]
 		if !ok {
-			r = &SourceRow{Key: key, Kind: kind(key)}
+			r = &SourceRow{Key: key, Kind: kind(key), Databases: []Database{}}
 			rows[key] = r
 		}
 		return r
@@ -105,7 +107,7 @@ func sources(m metricIndex, changes []PlanChange) ([]SourceRow, int, []ChangeRow
 	for _, r := range m.by("dbintel_sampler_effective_rate", "database", nil) {
 		row(r.Name).BudgetRate = &r.Value
 	}
-	var out []ChangeRow
+	out := []ChangeRow{}
 	for _, c := range changes {
 		server, db := split(contract.BoundLabel(c.Database), rows)
 		out = append(out, ChangeRow{At: c.At, Server: server, Database: db, QueryID: contract.BoundLabel(c.QueryID),

@@ -130,6 +130,10 @@ func TestAPIKeysAreSnakeCase(t *testing.T) {
 			for _, e := range v {
 				walk(path+"[]", e)
 			}
+		case nil:
+			if !strings.HasSuffix(path, ".budget_keep_rate") {
+				t.Errorf("%s is null", path)
+			}
 		}
 	}
 	walk("", doc)
