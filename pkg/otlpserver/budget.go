@@ -87,18 +87,18 @@ func (l *lease) release() {
 }
 
 // chargeDecoded adds what a body will decode into (its estimate) to the
-// lease before it is decoded. An estimate larger than the whole budget could
-// never be admitted, so it is refused for good (413 / RESOURCE_EXHAUSTED:
-// the sender must split it); one that does not fit now is refused
-// retryably, like any other growth.
+// lease, which holds the body, before it is decoded. When the two together
+// exceed the whole budget the request could never be admitted, so it is
+// refused for good (413 / RESOURCE_EXHAUSTED: the sender must split it);
+// when they do not fit now it is refused retryably, like any other growth.
 func (l *lease) chargeDecoded(estimate int64) error {
 	b := l.b
-	if estimate > b.limit {
-		return fmt.Errorf("%w: the request would decode into about %d MiB, more than max_in_flight_bytes (%d MiB); send smaller batches",
-			errTooLarge, estimate>>20, b.limit>>20)
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if need := l.held + estimate; need > b.limit {
+		return fmt.Errorf("%w: the request and what it would decode into take about %d MiB, more than max_in_flight_bytes (%d MiB); send smaller batches",
+			errTooLarge, need>>20, b.limit>>20)
+	}
 	if !b.grow(l, estimate) {
 		return errBudget
 	}

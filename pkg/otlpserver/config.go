@@ -94,10 +94,13 @@ const (
 	// minJSONDepth is the nesting of an OTLP/JSON body with one attribute on
 	// a histogram exemplar, the deepest place a scalar can sit.
 	minJSONDepth = 16
-	// defaultMaxInFlightBytes: pdata decodes a protobuf body into 2-3 times
-	// its size (measured: 2.7× for metrics, 2.0× for logs), so bodies in
-	// flight and what they decode into stay near 4 × 128 MiB = 512 MiB, under
-	// the memory limiter's default hard limit of 800 MiB.
+	// defaultMaxInFlightBytes: the budget holds bodies in flight and the
+	// estimate of what they decode into (a bound: 1.8-2.2× what pdata
+	// allocates for real requests), so decoded requests stay under 128 MiB
+	// plus what the pipeline copies, well under the memory limiter's default
+	// hard limit of 800 MiB. A request whose buffer and estimate exceed it
+	// is refused (413): above about 13 MiB of DB-shaped log records (their
+	// estimate is 7.7× their wire size) or 9 MiB of metric points (11.5×).
 	defaultMaxInFlightBytes = 128 * mib
 )
 

@@ -21,6 +21,14 @@
 //     spent); a gRPC call reserves max_recv_msg_size_bytes at its headers
 //     (InTapHandle, before the message is read) and keeps its real size once
 //     the message is in. Both ask the memory limiter (WithAdmission) first.
+//     A protobuf body is then charged what pdata will decode it into,
+//     estimated by one allocation-free pass over its wire (wirecost.go: up
+//     to 400 bytes per 2-byte empty message), an OTLP/JSON body per object
+//     (jsoncost.go), before it is decoded: an estimate above the whole
+//     budget is refused with 413 / RESOURCE_EXHAUSTED (send smaller
+//     batches), one that does not fit now retryably. On gRPC the OTLP
+//     services are registered by hand (grpc_decode.go) so the message
+//     reaches this check as bytes.
 //     grpc.max_concurrent_requests caps calls over all connections.
 //     Refusals are retryable: 503 + Retry-After, UNAVAILABLE + RetryInfo.
 //   - Slow senders: an HTTP body must keep http.min_body_bytes_per_second

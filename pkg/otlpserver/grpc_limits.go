@@ -77,8 +77,8 @@ func callFrom(ctx context.Context) *grpcCall {
 	return c
 }
 
-// received shrinks the reservation to the decompressed message, which the
-// call keeps (decoded) until it is answered.
+// received shrinks the reservation to the decompressed message; the
+// handler then adds what it will decode into (exportGRPC).
 func (c *grpcCall) received(length int) {
 	c.timer.Stop()
 	_ = c.lease.resize(int64(length)) // shrinking cannot fail

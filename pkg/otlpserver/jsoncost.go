@@ -6,7 +6,8 @@ package otlpserver
 // a 3-byte `"",` array element into 86 (an entity key). So every object
 // costs the largest per-message figure measured for protobuf and every
 // array element after the first the largest per-element one, on top of the
-// text itself (strings are copied out of it). Measured figures are in
+// bytes inside strings (copied out of the text; whitespace and structure
+// are not). Measured figures are in
 // jsoncost_test.go; brackets nest no deeper than http.max_json_depth by the
 // time this runs, so a fixed stack of array/object bits is enough.
 func jsonDecodedCost(b []byte) int64 {
@@ -14,10 +15,12 @@ func jsonDecodedCost(b []byte) int64 {
 		inArray           [4]uint64 // bit d: the bracket at depth d is '['
 		depth             int
 		objects, elems    int64
+		stringBytes       int64
 		inString, escaped bool
 	)
 	for _, c := range b {
 		if inString {
+			stringBytes++
 			switch {
 			case escaped:
 				escaped = false
@@ -49,8 +52,7 @@ func jsonDecodedCost(b []byte) int64 {
 			}
 		}
 	}
-	n := int64(len(b))
-	return n + n/8 + objects*jsonCostPerObject + elems*jsonCostPerElement
+	return stringBytes + stringBytes/8 + objects*jsonCostPerObject + elems*jsonCostPerElement
 }
 
 const (

@@ -35,6 +35,7 @@ func TestJSONCostBound(t *testing.T) {
 		{"empty entity keys", &logsCodec, repeat(`{"resourceLogs":[{"resource":{"entityRefs":[{"idKeys":[`, `""`, `]}]}}]}`)},
 		{"zero bucket counts", &metricsCodec, repeat(`{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"exponentialHistogram":{"dataPoints":[{"positive":{"bucketCounts":[`, `"0"`, `]}}]}}]}]}]}`)},
 		{"int array values", &logsCodec, repeat(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"arrayValue":{"values":[`, `{"intValue":"0"}`, `]}}}]}]}]}`)},
+		{"100 KiB string", &logsCodec, []byte(`{"resourceLogs":[{"resource":{"attributes":[{"key":"blob","value":{"stringValue":"` + strings.Repeat("x", 100<<10) + `"}}]}}]}`)},
 		{"DB-shaped log records", &logsCodec, mustJSON(plogotlp.NewExportRequestFromLogs(dbLogs(2000)).MarshalJSON())},
 		{"DB-shaped metric points", &metricsCodec, mustJSON(pmetricotlp.NewExportRequestFromMetrics(dbMetrics()).MarshalJSON())},
 		{"spans", &tracesCodec, mustJSON(ptraceotlp.NewExportRequestFromTraces(testTraces(2000)).MarshalJSON())},
