@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/dbintel/dbintel/pkg/contract"
 )
@@ -37,6 +38,7 @@ func TestHostileSenders(t *testing.T) {
 	tg := startTarget(t)
 	tg.attack(t, "invalid-utf8-identity", tg.invalidUTF8)
 	tg.attack(t, "million-deep-json", tg.deepJSON)
+	tg.attack(t, "protobuf-expansion", tg.expansionBombs)
 	tg.attack(t, "http-decompression-bombs", tg.httpBombs)
 	tg.attack(t, "grpc-decompression-bombs", tg.grpcBombs)
 	tg.attack(t, "slow-bodies", tg.slowBodies)
@@ -200,6 +202,58 @@ func (tg *target) grpcBombs(ctx context.Context, t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("gRPC bombs refused: %d of 256", refused.Load())
+}
+
+// expansionBombs sends 32 concurrent HTTP and 64 gRPC requests of 15 MiB
+// of empty log records (2 bytes each on the wire, ~171 bytes each decoded:
+// 1.3 GB per request) in one ScopeLogs, gzipped to a few KB. Each must be
+// refused before it is decoded.
+func (tg *target) expansionBombs(ctx context.Context, t *testing.T) {
+	// log_records = 2 of ScopeLogs, scope_logs = 2 of ResourceLogs,
+	// resource_logs = 1 of the request.
+	msg := bytes.Repeat([]byte{0x12, 0x00}, (15<<20)/2-16)
+	for _, num := range []protowire.Number{2, 1} {
+		msg = protowire.AppendBytes(protowire.AppendTag(nil, num, protowire.BytesType), msg)
+	}
+	bomb := gzipBytes(msg)
+	t.Logf("expansion bomb: %d KB gzip → %d MiB of empty records", len(bomb)>>10, len(msg)>>20)
+	sentinel := []byte("dbintel-adversarial-expansion-bomb")
+	bombs.arm(sentinel, bomb)
+	defer bombs.arm(nil, nil)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		answers = map[string]int{}
+	)
+	count := func(a string) { mu.Lock(); answers[a]++; mu.Unlock() }
+	for range 32 {
+		wg.Go(func() {
+			code, _, err := postOnce(ctx, "http://"+tg.HTTP+"/v1/logs", "application/x-protobuf", "gzip", bomb)
+			answered(t, "HTTP expansion bomb", code, err)
+			if code == http.StatusOK {
+				t.Errorf("HTTP expansion bomb accepted")
+			}
+			count("HTTP " + strconv.Itoa(code))
+		})
+	}
+	for range 2 {
+		conn := dial(t, tg.GRPC)
+		for range 32 {
+			wg.Go(func() {
+				var resp []byte
+				m := sentinel
+				err := conn.Invoke(ctx, "/opentelemetry.proto.collector.logs.v1.LogsService/Export", &m, &resp,
+					grpc.ForceCodec(rawCodec{}), grpc.UseCompressor("gzip"))
+				grpcAnswered(t, "gRPC expansion bomb", err)
+				if err == nil {
+					t.Errorf("gRPC expansion bomb accepted")
+				}
+				count("gRPC " + status.Code(err).String())
+			})
+		}
+	}
+	wg.Wait()
+	t.Logf("expansion bombs answered: %v", answers)
 }
 
 // slowBodies holds 40 connections that send headers and then one body
