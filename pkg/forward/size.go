@@ -10,18 +10,20 @@ import (
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
-// tooBig reports whether the request for b would exceed max_request_bytes on
-// the wire. Counting the protobuf size is cheap and settles most requests.
+// tooBig reports whether the request for b (raw bytes of protobuf, 0 if not
+// yet known) would exceed max_request_bytes on the wire. Counting the protobuf size is cheap and settles most requests.
 // Above the limit uncompressed, the compression ratio of recent requests
 // settles most of the rest: only a request whose estimate comes within a
 // quarter of the limit is compressed to measure (before, every one was,
 // then compressed again to send). A wrong estimate costs one 413 and a split.
-func (f *Forwarder) tooBig(s signal, b pipeline.Batch) bool {
+func (f *Forwarder) tooBig(s signal, b pipeline.Batch, raw int) bool {
 	if f.cfg.Sink.File != "" {
 		return false
 	}
 	limit := f.cfg.MaxRequestBytes
-	raw := signalSize(s, b)
+	if raw <= 0 {
+		raw = signalSize(s, b)
+	}
 	if raw <= limit {
 		return false
 	}

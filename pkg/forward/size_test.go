@@ -87,3 +87,25 @@ func TestWrongEstimateSplitsOnTooLarge(t *testing.T) {
 		}
 	}
 }
+
+// The size measured at enqueue stands in for the walk before sending only
+// when it is exactly the request's size: one signal, in-memory queue.
+func TestKnownSizeIsTheRequestSize(t *testing.T) {
+	f := &Forwarder{}
+	for _, s := range signals {
+		counts := [3]int{}
+		counts[s] = 40
+		it := newItem(testBatch(counts[0], counts[1], counts[2]), time.Now(), true)
+		if got, want := f.knownSize(it, s), signalSize(s, part(it.batch, s)); got != want || got == 0 {
+			t.Errorf("%s: known size %d, request size %d", s, got, want)
+		}
+	}
+	mixed := newItem(testBatch(5, 5, 0), time.Now(), true)
+	if got := f.knownSize(mixed, sigMetrics); got != 0 {
+		t.Errorf("an item of two signals gave a known size %d for one of them", got)
+	}
+	f.durable = true
+	if got := f.knownSize(newItem(testBatch(5, 0, 0), time.Now(), true), sigMetrics); got != 0 {
+		t.Errorf("durable queue: known size %d, want 0 (its record size is not the request's)", got)
+	}
+}

@@ -40,7 +40,7 @@ func (f *Forwarder) deliver(it *item) {
 		if it.counts[s] == 0 {
 			continue
 		}
-		if !f.export(it, s, part(it.batch, s)) {
+		if !f.export(it, s, part(it.batch, s), f.knownSize(it, s)) {
 			// Shutdown cut the attempt. A durable queue keeps the whole
 			// item for the next start (what was already sent may be sent
 			// again: at-least-once); in memory the rest is lost and counted.
@@ -61,11 +61,12 @@ func (f *Forwarder) deliver(it *item) {
 
 // export sends one single-signal request until it is delivered or given up
 // for a counted reason. It returns false only when shutdown interrupted it.
-func (f *Forwarder) export(it *item, s signal, b pipeline.Batch) bool {
-	if count(b, s) > 1 && f.tooBig(s, b) {
+// size is b's protobuf size when known, else 0.
+func (f *Forwarder) export(it *item, s signal, b pipeline.Batch, size int) bool {
+	if count(b, s) > 1 && f.tooBig(s, b, size) {
 		f.m.splits.Inc()
 		first := split(s, b)
-		return f.export(it, s, first) && f.export(it, s, b)
+		return f.export(it, s, first, 0) && f.export(it, s, b, 0)
 	}
 	for attempt := 0; ; attempt++ {
 		if err := f.gate.acquire(f.runCtx); err != nil {
@@ -100,7 +101,7 @@ func (f *Forwarder) export(it *item, s signal, b pipeline.Batch) bool {
 				f.outcome(s, "too_large")
 				f.m.splits.Inc()
 				first := split(s, b)
-				return f.export(it, s, first) && f.export(it, s, b)
+				return f.export(it, s, first, 0) && f.export(it, s, b, 0)
 			}
 			f.outcome(s, "permanent")
 			f.fail(it, s, b, n, e)
@@ -127,6 +128,22 @@ func (f *Forwarder) export(it *item, s signal, b pipeline.Batch) bool {
 			return false
 		}
 	}
+}
+
+// knownSize is the protobuf size of signal s of it when the in-memory queue
+// measured it at enqueue and s is all the item holds (the batcher's merged
+// batches are one signal each), so sending does not walk the data again to
+// size it; else 0.
+func (f *Forwarder) knownSize(it *item, s signal) int {
+	if f.durable || it.bytes <= 0 {
+		return 0
+	}
+	for _, o := range signals {
+		if o != s && it.counts[o] > 0 {
+			return 0
+		}
+	}
+	return int(it.bytes)
 }
 
 // fail drops a request the backend refused for good.
