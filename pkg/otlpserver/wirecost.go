@@ -2,7 +2,6 @@ package otlpserver
 
 import (
 	"errors"
-	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -82,8 +81,9 @@ var errWireTooDeep = errors.New("protobuf nesting deeper than pdata decodes")
 // decodedCost estimates the bytes pdata allocates to decode b, a request of
 // the given root message type, without decoding it: one pass over the wire
 // following the OTLP schema (wireschema.go), no allocation, no recursion.
-// Fields it does not know cost their wire bytes. A malformed body is an
-// error (pdata would refuse it too).
+// Fields it does not know cost their wire bytes. Tags, lengths and unknown
+// fields are read exactly as pdata reads them (wireread.go), so the walk
+// sees every message pdata will decode. A malformed body is an error.
 func decodedCost(root wireType, b []byte) (int64, error) {
 	type frame struct {
 		t   wireType
@@ -91,7 +91,8 @@ func decodedCost(root wireType, b []byte) (int64, error) {
 	}
 	var stack [maxWireDepth]frame
 	depth, t, i, end := 0, root, 0, len(b)
-	cost := int64(len(b)) + int64(len(b))/8 + msgCost[root] // strings copied, rounded up to size classes (< 1/8)
+	// Strings are copied out of the wire, rounded up to size classes (< 1/8).
+	cost := int64(len(b)) + int64(len(b))/8 + msgCost[root]
 	for {
 		for i == end {
 			if depth == 0 {
@@ -100,16 +101,16 @@ func decodedCost(root wireType, b []byte) (int64, error) {
 			depth--
 			t, end = stack[depth].t, stack[depth].end
 		}
-		num, typ, n := protowire.ConsumeTag(b[i:end])
-		if n < 0 {
-			return 0, fmt.Errorf("protobuf: %w", protowire.ParseError(n))
+		num, typ, next, err := wireTag(b[:end], i)
+		if err != nil {
+			return 0, err
 		}
-		i += n
+		i = next
 		child, k := fieldOf(t, num)
 		if typ == protowire.BytesType && k != fieldOther {
-			v, n := protowire.ConsumeBytes(b[i:end])
-			if n < 0 {
-				return 0, fmt.Errorf("protobuf: %w", protowire.ParseError(n))
+			start, next, err := wireLen(b[:end], i)
+			if err != nil {
+				return 0, err
 			}
 			switch k {
 			case fieldMessage:
@@ -119,10 +120,10 @@ func decodedCost(root wireType, b []byte) (int64, error) {
 				cost += msgCost[child]
 				stack[depth] = frame{t, end}
 				depth++
-				t, end, i = child, i+n, i+n-len(v)
+				t, end, i = child, next, start
 				continue
 			case fieldPackedVarint:
-				for _, c := range v {
+				for _, c := range b[start:next] {
 					if c < 0x80 { // the last byte of each varint
 						cost += costPerVarint
 					}
@@ -132,7 +133,7 @@ func decodedCost(root wireType, b []byte) (int64, error) {
 			case fieldOneof:
 				cost += costPerOneof
 			}
-			i += n
+			i = next
 			continue
 		}
 		switch k {
@@ -141,10 +142,8 @@ func decodedCost(root wireType, b []byte) (int64, error) {
 		case fieldOneof:
 			cost += costPerOneof
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b[i:end])
-		if n < 0 {
-			return 0, fmt.Errorf("protobuf: %w", protowire.ParseError(n))
+		if i, err = wireSkip(b[:end], i, typ); err != nil {
+			return 0, err
 		}
-		i += n
 	}
 }

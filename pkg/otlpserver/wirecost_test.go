@@ -2,12 +2,10 @@ package otlpserver
 
 import (
 	"bytes"
-	"fmt"
 	"runtime"
 	"strings"
 	"testing"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -216,5 +214,34 @@ func TestWireCostAllocationFree(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
-var _ = pcommon.NewMap
+// FuzzWireCost checks the walk against pdata on any bytes: it never refuses
+// a request pdata decodes, and its estimate covers what pdata allocates.
+func FuzzWireCost(f *testing.F) {
+	for _, c := range wireCases(f) {
+		if len(c.body) < 64<<10 {
+			f.Add(uint8(c.root), c.body)
+		}
+	}
+	f.Add(uint8(wireLogsRequest), emptyLogRecords(100))
+	f.Add(uint8(wireMetricsRequest), emptyMessages(10, 5, 1, 2, 2, 5, 1))
+	f.Fuzz(func(t *testing.T, root uint8, b []byte) {
+		r := wireType(root % 3) // the three request types
+		codec := [...]*signalCodec{&logsCodec, &metricsCodec, &tracesCodec}[r]
+		est, err := decodedCost(r, b)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, derr := codec.decode(b, encProto)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			if derr == nil {
+				t.Fatalf("walk refused what pdata decodes: %v", err)
+			}
+			return
+		}
+		// Without a GC in between, TotalAlloc counts only this goroutine's
+		// allocations plus the fuzzer's few: allow 4 KiB of noise.
+		if got := after.TotalAlloc - before.TotalAlloc; derr == nil && uint64(est)+4<<10 < got {
+			t.Fatalf("estimate %d under the %d bytes decoded", est, got)
+		}
+	})
+}
