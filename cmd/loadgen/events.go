@@ -121,7 +121,7 @@ func traces(v, items int, now time.Time) ptrace.Traces {
 		s.SetStartTimestamp(start)
 		s.SetEndTimestamp(end)
 		a := s.Attributes()
-		a.PutStr("db.system.name", contract.SystemPostgreSQL)
+		a.PutStr(contract.AttrDBSystem, contract.SystemPostgreSQL)
 		a.PutStr("db.statement", fmt.Sprintf(statements[i%len(statements)], i))
 		a.PutStr(contract.AttrNamespace, "app")
 		a.PutStr(contract.AttrServerAddress, "pg-0.db.internal")

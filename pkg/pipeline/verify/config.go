@@ -78,13 +78,13 @@ func DefaultConfig() Config {
 		PII: PIIConfig{
 			Types: PIITypes{Card: ActionRedact, SSN: ActionRedact, Email: ActionRedact, Phone: ActionRedact,
 				IBAN: ActionRedact, IP: ActionOff, Secret: ActionRedact},
-			AllowKeys: []string{"db.query.id", "db.query.plan.hash", "trace_id", "span_id", "trace.id", "span.id",
-				"parent.id", "service.instance.id",
+			AllowKeys: []string{"db.query.id", contract.AttrPlanHash, "trace_id", "span_id", "trace.id", "span.id",
+				"parent.id", contract.AttrServiceInstanceID,
 				// statement ids of the receivers' events: numbers that may pass a card check
 				contract.PGQueryID, contract.PGSampleQueryID, contract.AttrQueryTextHash,
 				contract.MySQLDigest, contract.MySQLCurrentDigest},
 		},
-		SQL: SQLConfig{Obfuscate: true, Attributes: []string{"db.query.text", "db.statement"}},
+		SQL: SQLConfig{Obfuscate: true, Attributes: []string{contract.AttrQueryText, "db.statement"}},
 		Quality: QualityConfig{DropNaN: true, DropNegativeDelta: true, MaxNameLen: 255, MaxValueLen: 4095,
 			MaxArrayLen: 64, MaxPointAttrs: 100, MaxLogAttrs: 255,
 			PastWindow: 48 * time.Hour, FutureWindow: 24 * time.Hour, LogTimeFix: "now"},

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
@@ -42,7 +43,7 @@ func (v *Verifier) outside(ts pcommon.Timestamp, w window, count bool) bool {
 	return false
 }
 
-const planEvent = "db.server.query_plan"
+const planEvent = contract.EventQueryPlan
 
 // noExemplars stands in for summaries, which have none; it is never written.
 var noExemplars = pmetric.NewExemplarSlice()

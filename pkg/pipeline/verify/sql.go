@@ -3,6 +3,7 @@ package verify
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/sqlmask"
 )
 
@@ -13,7 +14,7 @@ type dbms = sqlmask.DBMS
 // lexer's dialect.
 func dialect(maps ...pcommon.Map) dbms {
 	for _, m := range maps {
-		for _, k := range [...]string{"db.system.name", "db.system"} {
+		for _, k := range [...]string{contract.AttrDBSystem, "db.system"} { // db.system: older semantic conventions
 			if v, ok := m.Get(k); ok {
 				if d := sqlmask.Dialect(v.Str()); d != "" {
 					return d

@@ -124,7 +124,7 @@ func (e *explainer) warn(log *slog.Logger, k stmtKey, err error, now time.Time) 
 	}
 	e.warned.Add(class, warnState{at: now})
 	log.Warn("opt-in EXPLAIN failed; the statement is not retried for explain.error_ttl", "class", class,
-		"db.query.id", k.queryid, "error", err, "same_class_since_last_warning", st.suppressed, "error_ttl", e.cfg.ErrorTTL)
+		"queryid", k.queryid, "error", err, "same_class_since_last_warning", st.suppressed, "error_ttl", e.cfg.ErrorTTL)
 }
 
 func explainTx(ctx context.Context, conn *pgx.Conn, version int, text, function string) (plan []byte, err error) {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/dbintel/dbintel/pkg/contract"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 	"github.com/dbintel/dbintel/pkg/pipeline/verify"
 )
@@ -23,9 +24,9 @@ func PlanBody(tb testing.TB, system string, plan []byte) string {
 	}
 	b := pipeline.NewBatch()
 	rl := b.Logs.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr("db.system.name", system)
+	rl.Resource().Attributes().PutStr(contract.AttrDBSystem, system)
 	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-	lr.SetEventName("db.server.query_plan")
+	lr.SetEventName(contract.EventQueryPlan)
 	lr.Body().SetStr(string(plan))
 	if _, err := v.Process(context.Background(), b); err != nil {
 		tb.Fatal(err)
