@@ -57,8 +57,9 @@ clean:
 	rm -rf bin
 
 # Load harness (test/load, docs/performance.md): loadgen → sink, → gateway
-# with stages off, → gateway with deploy/gateway.yaml, → an OpenTelemetry
-# Collector built into a temp dir; prints the side-by-side table.
+# with stages off, → gateway with deploy/gateway.yaml (queue in memory, on
+# disk), → an OpenTelemetry Collector built into a temp dir; prints the
+# side-by-side table.
 # Knobs: DBINTEL_LOAD_SECONDS, _SIGNALS, _SCENARIOS, _PROTOCOL, _FORWARD,
 # _COMPRESSION, _CONNS, _WORKERS, _RATE, _PROFILE (a directory for pprof).
 loadtest:

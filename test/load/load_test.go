@@ -28,6 +28,7 @@ type knobs struct {
 	signals, scenarios   []string
 	protocol, forward    string
 	compression          string
+	queueDir             string // durable scenario: the forward queue's directory
 	conns, workers, rate string
 	profileDir           string
 }
@@ -44,7 +45,7 @@ func readKnobs() knobs {
 	return knobs{
 		seconds:     max(s, 1),
 		signals:     strings.Split(env("DBINTEL_LOAD_SIGNALS", "metrics,logs"), ","),
-		scenarios:   strings.Split(env("DBINTEL_LOAD_SCENARIOS", "direct,floor,default,collector"), ","),
+		scenarios:   strings.Split(env("DBINTEL_LOAD_SCENARIOS", "direct,floor,default,durable,collector"), ","),
 		protocol:    env("DBINTEL_LOAD_PROTOCOL", "grpc"),
 		forward:     env("DBINTEL_LOAD_FORWARD", "grpc"),
 		compression: os.Getenv("DBINTEL_LOAD_COMPRESSION"),

@@ -26,6 +26,7 @@ var scenarioNames = map[string]string{
 	"direct":    "(a) loadgen → sink",
 	"floor":     "(b) gateway, stages off, no compression",
 	"default":   "(c) gateway, deploy/gateway.yaml",
+	"durable":   "(c') the same, queue on disk (fsync: batch)",
 	"collector": "(d) Collector v0.165 mem+redaction+batch",
 }
 

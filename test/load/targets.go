@@ -60,6 +60,10 @@ func startTarget(t *testing.T, k knobs, scenario, collector string, sink *fakeba
 		return startGateway(t, k, bin, sink, withCompression(t, k, variant))
 	case "default":
 		return startGateway(t, k, bin, sink, withCompression(t, k, filepath.Join(harness.Root(), "deploy", "gateway.yaml")))
+	case "durable":
+		// deploy/gateway.yaml with its queue on disk (fsync: batch).
+		k.queueDir = t.TempDir()
+		return startGateway(t, k, bin, sink, withCompression(t, k, filepath.Join(harness.Root(), "deploy", "gateway.yaml")))
 	case "collector":
 		grpcAddr, httpAddr := harness.FreeAddr(t), harness.FreeAddr(t)
 		p := harness.Start(t, collector, map[string]string{
@@ -71,7 +75,7 @@ func startTarget(t *testing.T, k knobs, scenario, collector string, sink *fakeba
 		waitTCP(t, httpAddr, 30*time.Second)
 		return target{grpc: grpcAddr, http: httpAddr, pid: p.Pid(), stop: func() { _ = p.Stop(10 * time.Second) }}
 	}
-	t.Fatalf("unknown scenario %q (direct, floor, default, collector)", scenario)
+	t.Fatalf("unknown scenario %q (direct, floor, default, durable, collector)", scenario)
 	return target{}
 }
 
@@ -89,6 +93,7 @@ func startGateway(t *testing.T, k knobs, bin string, sink *fakebackend.Backend, 
 			"DBINTEL_FORWARD_PROTOCOL": k.forward,
 			"NEW_RELIC_LICENSE_KEY":    "load-test-key",
 			"DBINTEL_LOG_LEVEL":        "warn",
+			"DBINTEL_QUEUE_DIR":        k.queueDir,
 		})
 		p := harness.Start(t, bin, env, "--config", config, "--shutdown-timeout", "15s")
 		if ready(p, "http://"+env["DBINTEL_HEALTH_ENDPOINT"]+"/readyz", 30*time.Second) {
