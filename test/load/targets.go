@@ -1,6 +1,7 @@
 package load
 
 import (
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -149,4 +150,19 @@ func withCompression(t *testing.T, k knobs, path string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// waitTCP waits until addr accepts connections.
+func waitTCP(t *testing.T, addr string, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not listening after %s: %v", addr, timeout, err)
+		}
+	}
 }
