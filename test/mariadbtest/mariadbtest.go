@@ -78,13 +78,19 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	s := &Server{t: t, dir: t.TempDir(), port: freePort(t), server: server}
 	data := filepath.Join(s.dir, "data")
+	// Each server has its own tmpdir: bootstraps running side by side in
+	// the shared /tmp once failed on each other's temporary tables.
+	tmp := filepath.Join(s.dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	// --no-defaults everywhere: the system's /etc/mysql must not leak in.
 	install := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--user="+currentUser(),
-		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve")
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", "--tmpdir="+tmp)
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("mariadbtest: mariadb-install-db: %v\n%s", err, out)
 	}
-	s.args = []string{"--no-defaults", "--datadir=" + data, "--user=" + currentUser(),
+	s.args = []string{"--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp, "--user=" + currentUser(),
 		"--port=" + fmt.Sprint(s.port), "--bind-address=127.0.0.1", "--socket=" + filepath.Join(s.dir, "sock"),
 		"--pid-file=" + filepath.Join(s.dir, "pid"), "--log-error=" + filepath.Join(s.dir, "error.log"),
 		"--skip-grant-tables", "--skip-name-resolve", "--skip-log-bin",
