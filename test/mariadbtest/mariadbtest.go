@@ -5,13 +5,16 @@
 package mariadbtest
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +33,8 @@ type Server struct {
 	args   []string
 	cmd    *exec.Cmd
 	done   chan error
+	// started: the server has answered once; its port is then fixed.
+	started bool
 }
 
 // Option adds server flags.
@@ -108,16 +113,41 @@ func Start(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// launch starts mariadbd with s.args and waits until it answers.
+// launch starts mariadbd with s.args and waits until it answers. On the
+// first start a port taken between freePort and the bind (test packages run
+// in parallel) is replaced by a new one; a restart keeps its port.
 func (s *Server) launch() {
 	s.t.Helper()
-	s.done = make(chan error, 1)
-	s.cmd = exec.Command(s.server, s.args...)
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("mariadbtest: start mariadbd: %v", err)
+	for attempt := 1; ; attempt++ {
+		s.done = make(chan error, 1)
+		s.cmd = exec.Command(s.server, s.args...)
+		if err := s.cmd.Start(); err != nil {
+			s.t.Fatalf("mariadbtest: start mariadbd: %v", err)
+		}
+		go func() { s.done <- s.cmd.Wait() }()
+		exitErr := s.waitReady()
+		if exitErr == nil {
+			s.started = true
+			return
+		}
+		logFile := filepath.Join(s.dir, "error.log")
+		log, _ := os.ReadFile(logFile)
+		if !s.started && attempt < 3 && bytes.Contains(log, []byte("Address already in use")) {
+			s.setPort(freePort(s.t))
+			_ = os.Remove(logFile)
+			continue
+		}
+		s.t.Fatalf("mariadbtest: mariadbd exited: %v\n%s", exitErr, log)
 	}
-	go func() { s.done <- s.cmd.Wait() }()
-	s.waitReady()
+}
+
+func (s *Server) setPort(port int) {
+	for i, a := range s.args {
+		if strings.HasPrefix(a, "--port=") {
+			s.args[i] = "--port=" + fmt.Sprint(port)
+		}
+	}
+	s.port = port
 }
 
 // Restart starts a stopped server again on the same port and datadir.
@@ -130,7 +160,9 @@ func (s *Server) Restart() {
 // Port is the server's TCP port on 127.0.0.1.
 func (s *Server) Port() int { return s.port }
 
-func (s *Server) waitReady() {
+// waitReady returns nil once the server answers, or the exit error of a
+// server that stopped first.
+func (s *Server) waitReady() error {
 	s.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -140,13 +172,15 @@ func (s *Server) waitReady() {
 			db.Close()
 		}
 		if err == nil {
-			return
+			return nil
 		}
 		select {
 		case exitErr := <-s.done:
 			s.done <- exitErr
-			log, _ := os.ReadFile(filepath.Join(s.dir, "error.log"))
-			s.t.Fatalf("mariadbtest: mariadbd exited: %v\n%s", exitErr, log)
+			if exitErr == nil {
+				exitErr = errors.New("exit status 0")
+			}
+			return exitErr
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
