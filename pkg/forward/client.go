@@ -3,10 +3,9 @@ package forward
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
 
+	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
@@ -36,24 +35,9 @@ func newClient(cfg Config) (client, error) {
 
 // buildTLS starts from the system roots and adds what the config names.
 func buildTLS(c TLSConfig) (*tls.Config, error) {
-	t := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.ServerName}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("forward tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("forward tls.ca_file %s: no PEM certificate found", c.CAFile)
-		}
-		t.RootCAs = pool
-	}
-	if c.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("forward tls.cert_file/key_file: %w", err)
-		}
-		t.Certificates = []tls.Certificate{cert}
+	t, err := config.ClientTLS(c.CAFile, c.CertFile, c.KeyFile, c.ServerName)
+	if err != nil {
+		return nil, fmt.Errorf("forward tls.%w", err)
 	}
 	return t, nil
 }

@@ -2,10 +2,7 @@ package scrape
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/dbintel/dbintel/internal/config"
 )
@@ -38,7 +35,7 @@ func (c TLSFiles) Validate() error {
 		p.Add("server_name", "needs ca_file or cert_file")
 	}
 	if c.CAFile != "" {
-		if _, err := c.pool(); err != nil {
+		if _, err := config.CAPool(c.CAFile); err != nil {
 			p.Add("ca_file", "%v", err)
 		}
 	}
@@ -55,35 +52,13 @@ func (c TLSFiles) Validate() error {
 // Config builds the tls.Config: verified against CAFile (or the system
 // roots), with the client certificate, for host unless ServerName is set.
 func (c TLSFiles) Config(host string) (*tls.Config, error) {
-	t := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
+	name := host
 	if c.ServerName != "" {
-		t.ServerName = c.ServerName
+		name = c.ServerName
 	}
-	if c.CAFile != "" {
-		pool, err := c.pool()
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
-		}
-		t.RootCAs = pool
-	}
-	if c.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.cert_file: %w", err)
-		}
-		t.Certificates = []tls.Certificate{cert}
+	t, err := config.ClientTLS(c.CAFile, c.CertFile, c.KeyFile, name)
+	if err != nil {
+		return nil, fmt.Errorf("tls.%w", err)
 	}
 	return t, nil
-}
-
-func (c TLSFiles) pool() (*x509.CertPool, error) {
-	pem, err := os.ReadFile(c.CAFile)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, errors.New("no PEM certificate in " + c.CAFile)
-	}
-	return pool, nil
 }
