@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -148,7 +149,7 @@ func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
 		if len(plan) > e.lim.maxBytes {
 			return nil, true
 		}
-		return []byte(plan), true
+		return readOnly(plan), true
 	}
 	v := lr.Body()
 	if e.cfg.BodyAttribute != "" {
@@ -167,7 +168,7 @@ func (e *Extractor) planBytes(lr plog.LogRecord) ([]byte, bool) {
 		if len(v.Str()) > e.lim.maxBytes {
 			return nil, true
 		}
-		return []byte(v.Str()), true
+		return readOnly(v.Str()), true
 	case pcommon.ValueTypeBytes:
 		raw := v.Bytes().AsRaw()
 		if raw == nil {
@@ -213,3 +214,9 @@ func looksLikePlan(s string) bool {
 	return strings.Contains(t, `"Plan"`) || strings.Contains(t, `"query_block"`) ||
 		(strings.Contains(t, `"message"`) && strings.Contains(t, string(wrapperMarker)))
 }
+
+// readOnly views a plan string as bytes without copying it (a copy per plan
+// was 13% of the gateway's allocated bytes under make loadtest's logs). It
+// is safe because extract only reads its input and keeps nothing of it past
+// the call: what it returns is copied into strings. Never write to it.
+func readOnly(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
