@@ -8,7 +8,6 @@ package overhead
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -17,64 +16,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dbintel/dbintel/internal/config"
 	"github.com/dbintel/dbintel/pkg/scrape"
 	"github.com/dbintel/dbintel/pkg/scrape/postgres"
-	"github.com/dbintel/dbintel/test/pgtest"
 )
 
-const (
-	tables     = 100
-	shapes     = 50 // statements per table: SELECT c1..cN, N = 1..shapes
-	sessions   = 200
-	samplesPer = 10 // a 10 s cycle takes 10 session samples at 1 s
-)
+const samplesPer = 10 // a 10 s cycle takes 10 session samples at 1 s
 
 func BenchmarkOverhead(b *testing.B) {
-	srv := pgtest.Start(b, pgtest.WithSetting("max_connections", "260"), pgtest.WithSetting("pg_stat_statements.max", "10000"))
+	p := prepare(b)
+	srv, setup := p.srv, p.setup
 	ctx := context.Background()
-	setup := srv.Conn(b)
-	cols := make([]string, shapes)
-	for i := range cols {
-		cols[i] = fmt.Sprintf("c%d int", i+1)
-	}
-	for t := 0; t < tables; t++ {
-		if _, err := setup.Exec(ctx, fmt.Sprintf("CREATE TABLE t%d (%s)", t, strings.Join(cols, ", "))); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for t := 0; t < tables; t++ {
-		for n := 1; n <= shapes; n++ {
-			sel := make([]string, n)
-			for i := range sel {
-				sel[i] = "c" + strconv.Itoa(i+1)
-			}
-			if _, err := setup.Exec(ctx, fmt.Sprintf("SELECT %s FROM t%d WHERE c1 = $1", strings.Join(sel, ", "), t), 1); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	var idle []*pgx.Conn
-	for i := 0; i < sessions; i++ {
-		c, err := pgx.Connect(ctx, srv.DSN())
-		if err != nil {
-			b.Fatal(err)
-		}
-		idle = append(idle, c)
-	}
-	defer func() {
-		for _, c := range idle {
-			c.Close(ctx)
-		}
-	}()
-	var distinct int
-	setup.QueryRow(ctx, "SELECT count(*) FROM pg_stat_statements").Scan(&distinct)
-	if distinct < tables*shapes {
-		b.Fatalf("only %d statements in pg_stat_statements", distinct)
-	}
-
 	heapBefore := heapInUse()
 	cfg := postgres.DefaultConfig()
 	cfg.DSN = config.Secret(srv.DSN())
