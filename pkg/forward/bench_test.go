@@ -131,7 +131,7 @@ func benchSegment(b *testing.B) float64 {
 		}
 	}()
 	produce(b, benchBatches, benchItems/benchBatches, func(bt pipeline.Batch) error {
-		_, err := q.put(newItem(bt, time.Now(), false), func() {})
+		_, err := q.put(testItem(b, bt, time.Now()), func() {})
 		return err
 	})
 	<-done
@@ -166,12 +166,9 @@ func benchBolt(b *testing.B) float64 {
 		}
 	}()
 	produce(b, benchBatches, benchItems/benchBatches, func(bt pipeline.Batch) error {
-		rec, err := encodeRecord(newItem(bt, time.Now(), false))
-		if err != nil {
-			return err
-		}
+		rec := encodeRecord(testItem(b, bt, time.Now()))
 		var id uint64
-		err = db.Batch(func(tx *bolt.Tx) error {
+		err := db.Batch(func(tx *bolt.Tx) error {
 			bk := tx.Bucket(bucket)
 			id, _ = bk.NextSequence()
 			var key [8]byte

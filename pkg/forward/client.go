@@ -6,13 +6,13 @@ import (
 	"fmt"
 
 	"github.com/dbintel/dbintel/internal/config"
-	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
-// client sends one single-signal request. rejected is the number of items
-// the backend refused inside a successful answer (partial success).
+// client sends one single-signal request, raw being its protobuf body.
+// rejected is the number of items the backend refused inside a successful
+// answer (partial success).
 type client interface {
-	send(ctx context.Context, s signal, b pipeline.Batch) (rejected int64, err error)
+	send(ctx context.Context, s signal, raw []byte) (rejected int64, err error)
 	close() error
 }
 

@@ -9,8 +9,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-
-	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
 // fileClient writes each request as one OTLP JSON line (an
@@ -29,9 +27,14 @@ func newFileClient(path string) (*fileClient, error) {
 	return &fileClient{f: f}, nil
 }
 
-func (c *fileClient) send(_ context.Context, s signal, b pipeline.Batch) (int64, error) {
+// send decodes the queued body to write it as JSON: the file sink is for
+// inspection, not throughput.
+func (c *fileClient) send(_ context.Context, s signal, raw []byte) (int64, error) {
+	b, err := unmarshalSignal(s, raw)
+	if err != nil {
+		return 0, &exportError{err: err, reason: reasonInvalid}
+	}
 	var line []byte
-	var err error
 	switch s {
 	case sigMetrics:
 		line, err = pmetricotlp.NewExportRequestFromMetrics(b.Metrics).MarshalJSON()

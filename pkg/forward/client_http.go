@@ -20,7 +20,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 
 	"github.com/dbintel/dbintel/internal/config"
-	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
 // httpClient speaks OTLP/HTTP with protobuf bodies.
@@ -77,23 +76,11 @@ func newHTTPClient(cfg Config, tlsCfg *tls.Config) (*httpClient, error) {
 	return c, nil
 }
 
-// encode marshals and compresses one request body. The body is not
+// compress encodes one request body for the wire. The body is not
 // pooled: net/http may still read it after Do returns.
-func (c *httpClient) encode(s signal, b pipeline.Batch) ([]byte, error) {
-	var raw []byte
-	var err error
-	switch s {
-	case sigMetrics:
-		raw, err = pmetricotlp.NewExportRequestFromMetrics(b.Metrics).MarshalProto()
-	case sigLogs:
-		raw, err = plogotlp.NewExportRequestFromLogs(b.Logs).MarshalProto()
-	default:
-		raw, err = ptraceotlp.NewExportRequestFromTraces(b.Traces).MarshalProto()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("marshal %s: %w", s, err)
-	}
+func (c *httpClient) compress(raw []byte) ([]byte, error) {
 	var body []byte
+	var err error
 	switch c.encoding {
 	case "gzip":
 		var buf bytes.Buffer
@@ -121,8 +108,9 @@ func (c *httpClient) encode(s signal, b pipeline.Batch) ([]byte, error) {
 
 func (c *httpClient) ratio() *ratio { return &c.sizes }
 
-func (c *httpClient) send(ctx context.Context, s signal, b pipeline.Batch) (int64, error) {
-	body, err := c.encode(s, b)
+// send posts the queued protobuf body, compressed.
+func (c *httpClient) send(ctx context.Context, s signal, raw []byte) (int64, error) {
+	body, err := c.compress(raw)
 	if err != nil {
 		return 0, err
 	}

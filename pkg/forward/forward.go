@@ -113,7 +113,12 @@ func (f *Forwarder) Consume(_ context.Context, b pipeline.Batch) error {
 		f.m.refused.Inc()
 		return pipeline.Refused("shutting_down", retryAfter)
 	}
-	it := newItem(b, time.Now(), !f.durable)
+	it, err := f.encode(b, time.Now())
+	if err != nil {
+		// pdata that does not marshal: no retry can help.
+		f.m.refused.Inc()
+		return fmt.Errorf("forward: %w", err)
+	}
 	if it.total() == 0 {
 		return nil
 	}

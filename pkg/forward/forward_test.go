@@ -59,12 +59,23 @@ func TestDelivery(t *testing.T) {
 type failures struct {
 	mu      sync.Mutex
 	reasons []string
+	// sources counts the points per db.system.name it was handed: the
+	// breaker keys on resources, which queued bytes must decode back to.
+	sources map[string]int
 }
 
-func (o *failures) ExportFailed(_ pipeline.Batch, reason string) {
+func (o *failures) ExportFailed(b pipeline.Batch, reason string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.reasons = append(o.reasons, reason)
+	for _, rm := range b.Metrics.ResourceMetrics().All() {
+		v, _ := rm.Resource().Attributes().Get("db.system.name")
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				o.sources[v.Str()] += pipeline.PointCount(m)
+			}
+		}
+	}
 }
 
 func TestRetryAndPermanent(t *testing.T) {
@@ -88,7 +99,7 @@ func TestRetryAndPermanent(t *testing.T) {
 				be := fakebackend.Start(t)
 				be.Script(tc.script...)
 				f, reg := start(t, testConfig(be, protocol))
-				obs := &failures{}
+				obs := &failures{sources: map[string]int{}}
 				f.SetFailureObserver(obs)
 				if err := f.Consume(context.Background(), testBatch(10, 0, 0)); err != nil {
 					t.Fatal(err)
@@ -115,6 +126,9 @@ func TestRetryAndPermanent(t *testing.T) {
 				permanent := tc.wantSent == 0
 				if permanent != (len(obs.reasons) == 1) {
 					t.Errorf("observer told %v, want one call only for a permanent failure", obs.reasons)
+				}
+				if permanent && (len(obs.sources) != 1 || obs.sources["postgresql"] != 10) {
+					t.Errorf("observer saw points per source %v, want the 10 of postgresql", obs.sources)
 				}
 				if ready := f.Ready(); (ready != nil) != (tc.wantReason == reasonUnauthorized) {
 					t.Errorf("Ready() = %v after %s", ready, tc.name)

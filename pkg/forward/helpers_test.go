@@ -182,3 +182,33 @@ func forEachLog(ld plog.Logs, fn func(plog.LogRecord)) {
 }
 
 func newRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+
+// testItem encodes b as a queue item with one request per signal, as
+// Consume does for a batch under max_request_bytes.
+func testItem(t testing.TB, b pipeline.Batch, now time.Time) *item {
+	t.Helper()
+	c := b.Counts()
+	it := &item{counts: [3]int{c.Points, c.Records, c.Spans}, enqueued: now}
+	for _, s := range signals {
+		if it.counts[s] == 0 {
+			continue
+		}
+		raw, err := marshalSignal(s, part(b, s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		it.chunks[s] = []chunk{{raw: raw, n: it.counts[s], sized: true}}
+	}
+	it.bytes = it.encodedSize()
+	return it
+}
+
+// rawOf is signal s of b as a request body.
+func rawOf(t testing.TB, s signal, b pipeline.Batch) []byte {
+	t.Helper()
+	raw, err := marshalSignal(s, part(b, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}

@@ -1,6 +1,7 @@
 package forward
 
 import (
+	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -26,28 +27,29 @@ var signalNames = [...]string{"metrics", "logs", "traces"}
 
 func (s signal) String() string { return signalNames[s] }
 
-// item is one queued batch and what has become of its items so far.
-type item struct {
-	batch    pipeline.Batch // zero while a durable item is only on disk
-	seg      *segment       // durable queue: where the record is
-	off      int64
-	onDisk   bool   // durable queue: batch not in memory, read it back before sending
-	corrupt  bool   // durable queue: the record could not be decoded
-	counts   [3]int // items per signal at enqueue time
-	resolved [3]int // items per signal already sent or dropped
-	bytes    int64  // encoded (protobuf) size, what the queue is bounded by
-	enqueued time.Time
+// chunk is one request of one signal: the protobuf body of an OTLP
+// Export*ServiceRequest (the same bytes as MetricsData/LogsData/TracesData).
+// Queued data stays in this form: decoded pdata is 2-3 times larger, and a
+// worker sends the bytes as they are.
+type chunk struct {
+	raw []byte
+	n   int // items in it
+	// sized: already checked against max_request_bytes (at enqueue); a
+	// chunk read back from disk is checked before sending.
+	sized bool
 }
 
-// newItem wraps b. sized computes the encoded size now (in-memory queue);
-// a durable queue learns it when it writes the record.
-func newItem(b pipeline.Batch, now time.Time, sized bool) *item {
-	c := b.Counts()
-	it := &item{batch: b, counts: [3]int{c.Points, c.Records, c.Spans}, enqueued: now}
-	if sized {
-		it.bytes = protoSize(b)
-	}
-	return it
+// item is one queued batch and what has become of its items so far.
+type item struct {
+	chunks   [3][]chunk // per signal; nil while a durable item is only on disk
+	seg      *segment   // durable queue: where the record is
+	off      int64
+	onDisk   bool   // durable queue: chunks not in memory, read them back before sending
+	corrupt  bool   // durable queue: the record could not be read
+	counts   [3]int // items per signal at enqueue time
+	resolved [3]int // items per signal already sent or dropped
+	bytes    int64  // encoded size, what the queue is bounded by
+	enqueued time.Time
 }
 
 func (it *item) total() int { return it.counts[0] + it.counts[1] + it.counts[2] }
@@ -61,14 +63,15 @@ func (it *item) unresolved() [3]int {
 	return u
 }
 
-var (
-	metricsSizer pmetric.ProtoMarshaler
-	logsSizer    plog.ProtoMarshaler
-	tracesSizer  ptrace.ProtoMarshaler
-)
-
-func protoSize(b pipeline.Batch) int64 {
-	return int64(metricsSizer.MetricsSize(b.Metrics) + logsSizer.LogsSize(b.Logs) + tracesSizer.TracesSize(b.Traces))
+// encodedSize is the sum of the item's chunks.
+func (it *item) encodedSize() int64 {
+	var n int64
+	for _, cs := range it.chunks {
+		for _, c := range cs {
+			n += int64(len(c.raw))
+		}
+	}
+	return n
 }
 
 // part returns a batch holding only signal s of b (sharing its data).
@@ -93,4 +96,47 @@ func count(b pipeline.Batch, s signal) int {
 	default:
 		return b.Traces.SpanCount()
 	}
+}
+
+var (
+	protoMetrics pmetric.ProtoMarshaler
+	protoLogs    plog.ProtoMarshaler
+	protoTraces  ptrace.ProtoMarshaler
+)
+
+// marshalSignal encodes signal s of b as an export request body.
+func marshalSignal(s signal, b pipeline.Batch) ([]byte, error) {
+	var raw []byte
+	var err error
+	switch s {
+	case sigMetrics:
+		raw, err = protoMetrics.MarshalMetrics(b.Metrics)
+	case sigLogs:
+		raw, err = protoLogs.MarshalLogs(b.Logs)
+	default:
+		raw, err = protoTraces.MarshalTraces(b.Traces)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("marshal %s: %w", s, err)
+	}
+	return raw, nil
+}
+
+// unmarshalSignal decodes a chunk; only the rare paths need it (a split,
+// a permanent failure for the observer, the JSON file sink).
+func unmarshalSignal(s signal, raw []byte) (pipeline.Batch, error) {
+	var err error
+	b := pipeline.NewBatch()
+	switch s {
+	case sigMetrics:
+		b.Metrics, err = (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(raw)
+	case sigLogs:
+		b.Logs, err = (&plog.ProtoUnmarshaler{}).UnmarshalLogs(raw)
+	default:
+		b.Traces, err = (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(raw)
+	}
+	if err != nil {
+		return pipeline.NewBatch(), fmt.Errorf("unmarshal %s: %w", s, err)
+	}
+	return b, nil
 }

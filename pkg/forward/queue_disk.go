@@ -9,15 +9,13 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
 // diskQueue is the durable queue: an append-only log of segment files.
 // put returns only after the record is written (and fsynced, with the
 // "batch" policy), so what Consume acknowledged survives kill -9. Only
-// metadata stays in memory, plus the batches of recently queued items up to
-// hotBytes, so the common case never reads back from disk.
+// metadata stays in memory, plus the encoded requests of recently queued
+// items up to hotBytes, so the common case never reads back from disk.
 type diskQueue struct {
 	dir        string
 	lock       *os.File
@@ -46,8 +44,8 @@ type diskQueue struct {
 	wg         sync.WaitGroup
 }
 
-// hotBytes bounds the encoded size of queued batches also kept in memory
-// (their pdata form is a few times larger), so a backlog is read from disk.
+// hotBytes bounds the encoded size of queued batches also kept in memory,
+// so a backlog is read from disk.
 const hotBytes = 32 << 20
 
 // openDiskQueue opens (or creates) the queue in cfg.Dir and returns what a
@@ -112,10 +110,7 @@ func openDiskQueue(cfg QueueConfig) (*diskQueue, []*item, int64, error) {
 }
 
 func (q *diskQueue) put(it *item, accepted func()) ([]*item, error) {
-	rec, err := encodeRecord(it) // outside the lock: the costly part
-	if err != nil {
-		return nil, err
-	}
+	rec := encodeRecord(it) // outside the lock: the costly part
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
@@ -154,7 +149,7 @@ func (q *diskQueue) put(it *item, accepted func()) ([]*item, error) {
 	if q.hot+size <= hotBytes {
 		q.hot += size
 	} else {
-		it.batch, it.onDisk = pipeline.Batch{}, true
+		it.chunks, it.onDisk = [3][]chunk{}, true
 	}
 	q.items += it.total()
 	q.bytes += size
@@ -203,8 +198,8 @@ func (q *diskQueue) get(ctx context.Context) (*item, error) {
 	}
 }
 
-// load reads an item's batch back from its segment; an unreadable record
-// is marked corrupt for the caller to drop and count.
+// load reads an item's requests back from its segment; an unreadable
+// record is marked corrupt for the caller to drop and count.
 func (q *diskQueue) load(it *item) {
 	buf := make([]byte, it.bytes)
 	if _, err := it.seg.f.ReadAt(buf, it.off); err != nil {
@@ -213,7 +208,7 @@ func (q *diskQueue) load(it *item) {
 	}
 	payload, err := readRecord(bytes.NewReader(buf))
 	if err == nil {
-		it.batch, err = decodeBatch(payload)
+		it.chunks, err = recordChunks(payload, it.counts)
 	}
 	it.onDisk, it.corrupt = false, err != nil
 }

@@ -7,12 +7,6 @@ import (
 	"hash/crc32"
 	"io"
 	"time"
-
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/pdata/ptrace"
-
-	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
 // On-disk record of the durable queue:
@@ -31,40 +25,34 @@ const (
 )
 
 var (
-	crcTable     = crc32.MakeTable(crc32.Castagnoli)
-	errCorrupt   = errors.New("corrupt record")
-	protoMetrics pmetric.ProtoMarshaler
-	protoLogs    plog.ProtoMarshaler
-	protoTraces  ptrace.ProtoMarshaler
+	crcTable   = crc32.MakeTable(crc32.Castagnoli)
+	errCorrupt = errors.New("corrupt record")
 )
 
-// encodeRecord serialises an item (header included).
-func encodeRecord(it *item) ([]byte, error) {
-	m, err := protoMetrics.MarshalMetrics(it.batch.Metrics)
-	if err != nil {
-		return nil, fmt.Errorf("encode metrics: %w", err)
-	}
-	l, err := protoLogs.MarshalLogs(it.batch.Logs)
-	if err != nil {
-		return nil, fmt.Errorf("encode logs: %w", err)
-	}
-	t, err := protoTraces.MarshalTraces(it.batch.Traces)
-	if err != nil {
-		return nil, fmt.Errorf("encode traces: %w", err)
-	}
-	n := payloadFixed + 12 + len(m) + len(l) + len(t)
+// encodeRecord serialises an item (header included). A signal's chunks are
+// stored concatenated: protobuf concatenation of export requests is the
+// request holding all their resources, so the record format does not depend
+// on how the signal was split.
+func encodeRecord(it *item) []byte {
+	n := payloadFixed + 12 + int(it.encodedSize())
 	buf := make([]byte, recordHeader, recordHeader+n)
 	buf = binary.LittleEndian.AppendUint64(buf, uint64(it.enqueued.UnixNano()))
 	for _, c := range it.counts {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(c))
 	}
-	for _, part := range [][]byte{m, l, t} {
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(part)))
-		buf = append(buf, part...)
+	for _, cs := range it.chunks {
+		size := 0
+		for _, c := range cs {
+			size += len(c.raw)
+		}
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(size))
+		for _, c := range cs {
+			buf = append(buf, c.raw...)
+		}
 	}
 	binary.LittleEndian.PutUint32(buf[0:], uint32(n))
 	binary.LittleEndian.PutUint32(buf[4:], crc32.Checksum(buf[recordHeader:], crcTable))
-	return buf, nil
+	return buf
 }
 
 // readRecord reads the record at the reader's position. It returns io.EOF at
@@ -100,30 +88,29 @@ func recordMeta(payload []byte, it *item) {
 	it.bytes = int64(recordHeader + len(payload))
 }
 
-// decodeBatch rebuilds the batch of a payload.
-func decodeBatch(payload []byte) (pipeline.Batch, error) {
+// recordChunks returns a payload's requests, one per signal that has items,
+// sharing the payload's memory. They are sent without decoding, so a
+// signal above max_request_bytes is split when it is sent.
+func recordChunks(payload []byte, counts [3]int) ([3][]chunk, error) {
+	var chunks [3][]chunk
 	rest := payload[payloadFixed:]
-	var parts [3][]byte
-	for i := range parts {
+	for s := range chunks {
 		if len(rest) < 4 {
-			return pipeline.Batch{}, errCorrupt
+			return chunks, errCorrupt
 		}
 		n := binary.LittleEndian.Uint32(rest)
 		if uint64(len(rest)-4) < uint64(n) {
-			return pipeline.Batch{}, errCorrupt
+			return chunks, errCorrupt
 		}
-		parts[i], rest = rest[4:4+n], rest[4+n:]
+		raw := rest[4 : 4+n]
+		rest = rest[4+n:]
+		switch {
+		case counts[s] == 0:
+		case n == 0:
+			return chunks, fmt.Errorf("%w: %d %s without data", errCorrupt, counts[s], signal(s))
+		default:
+			chunks[s] = []chunk{{raw: raw, n: counts[s]}}
+		}
 	}
-	var b pipeline.Batch
-	var err error
-	if b.Metrics, err = (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(parts[0]); err != nil {
-		return b, fmt.Errorf("%w: metrics: %w", errCorrupt, err)
-	}
-	if b.Logs, err = (&plog.ProtoUnmarshaler{}).UnmarshalLogs(parts[1]); err != nil {
-		return b, fmt.Errorf("%w: logs: %w", errCorrupt, err)
-	}
-	if b.Traces, err = (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(parts[2]); err != nil {
-		return b, fmt.Errorf("%w: traces: %w", errCorrupt, err)
-	}
-	return b, nil
+	return chunks, nil
 }

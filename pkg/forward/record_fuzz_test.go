@@ -12,10 +12,7 @@ import (
 // whatever a crash or a disk leaves behind must be rejected as corrupt,
 // never panic (a panic at start would be a crash loop).
 func FuzzReadRecord(f *testing.F) {
-	rec, err := encodeRecord(newItem(testBatch(2, 2, 2), time.Unix(1, 0), false))
-	if err != nil {
-		f.Fatal(err)
-	}
+	rec := encodeRecord(testItem(f, testBatch(2, 2, 2), time.Unix(1, 0)))
 	f.Add(rec) // a valid record: proves the decoder is reached
 	f.Add(rec[:len(rec)-3])
 	f.Add([]byte{0xff, 0xff, 0xff, 0x0f, 0, 0, 0, 0})
@@ -31,7 +28,7 @@ func FuzzReadRecord(f *testing.F) {
 			}
 			var it item
 			recordMeta(payload, &it)
-			if _, err := decodeBatch(payload); err != nil && !errors.Is(err, errCorrupt) {
+			if _, err := recordChunks(payload, it.counts); err != nil && !errors.Is(err, errCorrupt) {
 				t.Fatalf("decode error not marked corrupt: %v", err)
 			}
 		}
@@ -39,22 +36,18 @@ func FuzzReadRecord(f *testing.F) {
 }
 
 func TestRecordRoundTrip(t *testing.T) {
-	in := newItem(testBatch(3, 4, 5), time.Unix(0, 12345), false)
-	rec, err := encodeRecord(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := testItem(t, testBatch(3, 4, 5), time.Unix(0, 12345))
+	rec := encodeRecord(in)
 	payload, err := readRecord(bytes.NewReader(rec))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out item
 	recordMeta(payload, &out)
-	b, err := decodeBatch(payload)
-	if err != nil {
+	if out.chunks, err = recordChunks(payload, out.counts); err != nil {
 		t.Fatal(err)
 	}
-	if out.counts != in.counts || !out.enqueued.Equal(in.enqueued) || out.bytes != int64(len(rec)) || b.Counts() != in.batch.Counts() {
+	if b := readBack(t, &out); out.counts != in.counts || !out.enqueued.Equal(in.enqueued) || out.bytes != int64(len(rec)) || b.Counts() != readBack(t, in).Counts() {
 		t.Errorf("round trip: got %+v %v, want %+v", out, b.Counts(), in)
 	}
 	rec[len(rec)-1] ^= 1
@@ -63,20 +56,27 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
-// FuzzDecodeBatch skips the CRC (which stops almost every mutation) to
-// reach the protobuf decoding of a payload directly.
-func FuzzDecodeBatch(f *testing.F) {
-	rec, err := encodeRecord(newItem(testBatch(2, 2, 2), time.Unix(1, 0), false))
-	if err != nil {
-		f.Fatal(err)
-	}
+// FuzzRecordChunks skips the CRC (which stops almost every mutation) to
+// reach the framing of a payload's requests directly.
+func FuzzRecordChunks(f *testing.F) {
+	rec := encodeRecord(testItem(f, testBatch(2, 2, 2), time.Unix(1, 0)))
 	f.Add(rec[recordHeader:])
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		if len(payload) < payloadFixed {
 			return
 		}
-		if _, err := decodeBatch(payload); err != nil && !errors.Is(err, errCorrupt) {
-			t.Fatalf("decode error not marked corrupt: %v", err)
+		var it item
+		recordMeta(payload, &it)
+		cs, err := recordChunks(payload, it.counts)
+		if err != nil && !errors.Is(err, errCorrupt) {
+			t.Fatalf("framing error not marked corrupt: %v", err)
+		}
+		for s := range cs {
+			for _, c := range cs[s] {
+				if c.n != it.counts[s] || len(c.raw) == 0 {
+					t.Fatalf("signal %d: chunk of %d bytes for %d items, header says %d", s, len(c.raw), c.n, it.counts[s])
+				}
+			}
 		}
 	})
 }

@@ -46,7 +46,7 @@ func TestURLCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.close()
-	_, sendErr := c.send(context.Background(), sigMetrics, testBatch(1, 0, 0))
+	_, sendErr := c.send(context.Background(), sigMetrics, rawOf(t, sigMetrics, testBatch(1, 0, 0)))
 	if sendErr == nil || strings.Contains(sendErr.Error(), "pw-in-url") || strings.Contains(sendErr.Error(), "alice") {
 		t.Errorf("transport error: %v", sendErr)
 	}

@@ -1,46 +1,84 @@
 package forward
 
 import (
-	"fmt"
 	"math"
 	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc/encoding"
 
 	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
-// tooBig reports whether the request for b (raw bytes of protobuf, 0 if not
-// yet known) would exceed max_request_bytes on the wire. Counting the protobuf size is cheap and settles most requests.
+// encode turns b into a queue item: each signal is marshalled once, split
+// first when its request would exceed max_request_bytes. The item keeps
+// only bytes, so b is garbage once Consume returns.
+func (f *Forwarder) encode(b pipeline.Batch, now time.Time) (*item, error) {
+	c := b.Counts()
+	it := &item{counts: [3]int{c.Points, c.Records, c.Spans}, enqueued: now}
+	for _, s := range signals {
+		if it.counts[s] == 0 {
+			continue
+		}
+		cs, err := f.chunksOf(s, part(b, s), it.counts[s], nil)
+		if err != nil {
+			return nil, err
+		}
+		it.chunks[s] = cs
+	}
+	it.bytes = it.encodedSize()
+	return it, nil
+}
+
+// chunksOf appends signal s of b (n items) to out as chunks that each fit
+// max_request_bytes, splitting b in halves (moving its items) as needed.
+// It marshals before measuring: the common batch fits, and its size is
+// then known without a separate walk.
+func (f *Forwarder) chunksOf(s signal, b pipeline.Batch, n int, out []chunk) ([]chunk, error) {
+	raw, err := marshalSignal(s, b)
+	if err != nil {
+		return out, err
+	}
+	if n <= 1 || !f.tooBig(raw) {
+		return append(out, chunk{raw: raw, n: n, sized: true}), nil
+	}
+	f.m.splits.Inc()
+	first := split(s, b)
+	k := count(first, s)
+	if out, err = f.chunksOf(s, first, k, out); err != nil {
+		return out, err
+	}
+	return f.chunksOf(s, b, n-k, out)
+}
+
+// tooBig reports whether raw (a request body before compression) would
+// exceed max_request_bytes on the wire. Its length settles most requests.
 // Above the limit uncompressed, the compression ratio of recent requests
 // settles most of the rest: only a request whose estimate comes within a
-// quarter of the limit is compressed to measure (before, every one was,
-// then compressed again to send). A wrong estimate costs one 413 and a split.
-func (f *Forwarder) tooBig(s signal, b pipeline.Batch, raw int) bool {
+// quarter of the limit is compressed to measure. A wrong estimate costs one
+// 413 and a split.
+func (f *Forwarder) tooBig(raw []byte) bool {
 	if f.cfg.Sink.File != "" {
 		return false
 	}
 	limit := f.cfg.MaxRequestBytes
-	if raw <= 0 {
-		raw = signalSize(s, b)
-	}
-	if raw <= limit {
+	if len(raw) <= limit {
 		return false
 	}
 	if f.cfg.Compression == "none" {
 		return true
 	}
 	c := f.client.(sizer)
-	if est, ok := c.ratio().estimate(raw); ok && est <= limit/4*3 {
+	if est, ok := c.ratio().estimate(len(raw)); ok && est <= limit/4*3 {
 		return false
 	}
-	n, err := c.wireSize(s, b)
+	n, err := c.wireSize(raw)
 	return err != nil || n > limit
 }
 
 // sizer is implemented by the network clients.
 type sizer interface {
-	wireSize(s signal, b pipeline.Batch) (int, error)
+	wireSize(raw []byte) (int, error)
 	ratio() *ratio
 }
 
@@ -64,29 +102,14 @@ func (r *ratio) estimate(raw int) (int, bool) {
 	return int(math.Ceil(v * float64(raw))), v > 0
 }
 
-func signalSize(s signal, b pipeline.Batch) int {
-	switch s {
-	case sigMetrics:
-		return metricsSizer.MetricsSize(b.Metrics)
-	case sigLogs:
-		return logsSizer.LogsSize(b.Logs)
-	default:
-		return tracesSizer.TracesSize(b.Traces)
-	}
-}
-
-func (c *httpClient) wireSize(s signal, b pipeline.Batch) (int, error) {
-	body, err := c.encode(s, b)
+func (c *httpClient) wireSize(raw []byte) (int, error) {
+	body, err := c.compress(raw)
 	return len(body), err
 }
 
 // wireSize compresses with the compressor gRPC will send with (gzip or
 // zstd, from gRPC's registry) and counts the bytes.
-func (c *grpcClient) wireSize(s signal, b pipeline.Batch) (int, error) {
-	raw, err := marshalSignal(s, b)
-	if err != nil {
-		return 0, err
-	}
+func (c *grpcClient) wireSize(raw []byte) (int, error) {
 	comp := encoding.GetCompressor(c.compressor)
 	if comp == nil {
 		return len(raw), nil
@@ -107,20 +130,3 @@ func (c *grpcClient) wireSize(s signal, b pipeline.Batch) (int, error) {
 type counter int
 
 func (c *counter) Write(p []byte) (int, error) { *c += counter(len(p)); return len(p), nil }
-
-func marshalSignal(s signal, b pipeline.Batch) ([]byte, error) {
-	var raw []byte
-	var err error
-	switch s {
-	case sigMetrics:
-		raw, err = protoMetrics.MarshalMetrics(b.Metrics)
-	case sigLogs:
-		raw, err = protoLogs.MarshalLogs(b.Logs)
-	default:
-		raw, err = protoTraces.MarshalTraces(b.Traces)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("marshal %s: %w", s, err)
-	}
-	return raw, nil
-}

@@ -52,7 +52,7 @@ func TestWrongEstimateSplitsOnTooLarge(t *testing.T) {
 				}
 				be.WaitForItems(t, 300, 20*time.Second)
 				if r := be.Requests(); len(r) != 1 || !r[0].Answer.Success() {
-					t.Fatalf("compressible batch of %d bytes uncompressed: %d requests, want one accepted whole", signalSize(sigLogs, dull), len(r))
+					t.Fatalf("compressible batch of %d bytes uncompressed: %d requests, want one accepted whole", len(rawOf(t, sigLogs, dull)), len(r))
 				}
 				noisy := testBatch(0, 300, 0)
 				rnd := rand.New(rand.NewPCG(3, 4))
@@ -63,7 +63,7 @@ func TestWrongEstimateSplitsOnTooLarge(t *testing.T) {
 					}
 					lr.Attributes().PutStr("pad", string(noise))
 				}
-				if est, _ := f.client.(sizer).ratio().estimate(signalSize(sigLogs, noisy)); est > 3000 {
+				if est, _ := f.client.(sizer).ratio().estimate(len(rawOf(t, sigLogs, noisy))); est > 3000 {
 					t.Fatalf("estimate %d: the noisy batch would be measured, the test proves nothing", est)
 				}
 				if err := f.Consume(context.Background(), noisy); err != nil {
@@ -88,24 +88,68 @@ func TestWrongEstimateSplitsOnTooLarge(t *testing.T) {
 	}
 }
 
-// The size measured at enqueue stands in for the walk before sending only
-// when it is exactly the request's size: one signal, in-memory queue.
-func TestKnownSizeIsTheRequestSize(t *testing.T) {
-	f := &Forwarder{}
-	for _, s := range signals {
-		counts := [3]int{}
-		counts[s] = 40
-		it := newItem(testBatch(counts[0], counts[1], counts[2]), time.Now(), true)
-		if got, want := f.knownSize(it, s), signalSize(s, part(it.batch, s)); got != want || got == 0 {
-			t.Errorf("%s: known size %d, request size %d", s, got, want)
+// Consume splits a signal above max_request_bytes into requests that each
+// fit, and queues only their bytes; together they hold every item once.
+func TestEncodeSplitsToTheLimit(t *testing.T) {
+	be := fakebackend.Start(t)
+	cfg := testConfig(be, "grpc")
+	cfg.Compression = "none"
+	cfg.MaxRequestBytes = 2000
+	f, _ := start(t, cfg)
+	it, err := f.encode(testBatch(0, 0, 300), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := it.chunks[sigTraces]
+	seen := map[string]bool{}
+	total := 0
+	for _, c := range cs {
+		b, err := unmarshalSignal(sigTraces, c.raw)
+		if err != nil || len(c.raw) > cfg.MaxRequestBytes || !c.sized || b.Traces.SpanCount() != c.n {
+			t.Fatalf("chunk of %d bytes, %d items (decoded %d, err %v), sized %v", len(c.raw), c.n, b.Traces.SpanCount(), err, c.sized)
+		}
+		for _, sp := range b.Traces.ResourceSpans().At(0).ScopeSpans().At(0).Spans().All() {
+			seen[sp.Name()] = true
+		}
+		total += c.n
+	}
+	if len(cs) < 2 || total != 300 || len(seen) != 300 || it.bytes != it.encodedSize() {
+		t.Errorf("%d chunks, %d items, %d distinct, bytes %d vs %d", len(cs), total, len(seen), it.bytes, it.encodedSize())
+	}
+}
+
+// A durable record keeps a signal as one request; read back from disk above
+// max_request_bytes (a smaller limit than when it was queued), it is split
+// before sending, not refused.
+func TestRecordAboveLimitSplitsWhenSent(t *testing.T) {
+	dir := t.TempDir()
+	qcfg := DefaultConfig().Queue
+	qcfg.Dir = dir
+	q, _, _, err := openDiskQueue(qcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.put(testItem(t, testBatch(200, 0, 0), time.Now()), func() {}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.close(); err != nil {
+		t.Fatal(err)
+	}
+	be := fakebackend.Start(t)
+	cfg := testConfig(be, "http")
+	cfg.Queue.Dir = dir
+	cfg.Compression = "none"
+	cfg.MaxRequestBytes = 2000
+	_, reg := start(t, cfg)
+	be.WaitForItems(t, 200, 10*time.Second)
+	waitBalanced(t, reg)
+	reqs := be.Requests()
+	for _, r := range reqs {
+		if r.Bytes > cfg.MaxRequestBytes || !r.Answer.Success() {
+			t.Fatalf("request of %d bytes answered %+v", r.Bytes, r.Answer)
 		}
 	}
-	mixed := newItem(testBatch(5, 5, 0), time.Now(), true)
-	if got := f.knownSize(mixed, sigMetrics); got != 0 {
-		t.Errorf("an item of two signals gave a known size %d for one of them", got)
-	}
-	f.durable = true
-	if got := f.knownSize(newItem(testBatch(5, 0, 0), time.Now(), true), sigMetrics); got != 0 {
-		t.Errorf("durable queue: known size %d, want 0 (its record size is not the request's)", got)
+	if len(reqs) < 2 || len(ids(be)) != 200 {
+		t.Errorf("%d requests, %d distinct points", len(reqs), len(ids(be)))
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"time"
-
-	"github.com/dbintel/dbintel/pkg/pipeline"
 )
 
 func (f *Forwarder) worker() {
@@ -27,7 +25,7 @@ func (f *Forwarder) worker() {
 	}
 }
 
-// deliver sends each non-empty signal of the item as its own request.
+// deliver sends each chunk of each signal of the item as its own request.
 func (f *Forwarder) deliver(it *item) {
 	if time.Since(it.enqueued) > f.cfg.Retry.MaxAge {
 		// Waited on disk past the age the backend accepts (a long stop).
@@ -37,18 +35,18 @@ func (f *Forwarder) deliver(it *item) {
 		return
 	}
 	for _, s := range signals {
-		if it.counts[s] == 0 {
-			continue
-		}
-		if !f.export(it, s, part(it.batch, s), f.knownSize(it, s)) {
-			// Shutdown cut the attempt. A durable queue keeps the whole
-			// item for the next start (what was already sent may be sent
-			// again: at-least-once); in memory the rest is lost and counted.
-			if !f.durable {
-				_ = f.q.ack(it)
-				f.dropRemaining(it, reasonShutdown)
+		for i, c := range it.chunks[s] {
+			if !f.export(it, s, c) {
+				// Shutdown cut the attempt. A durable queue keeps the whole
+				// item for the next start (what was already sent may be sent
+				// again: at-least-once); in memory the rest is lost and counted.
+				if !f.durable {
+					_ = f.q.ack(it)
+					f.dropRemaining(it, reasonShutdown)
+				}
+				return
 			}
-			return
+			it.chunks[s][i] = chunk{} // sent: its memory can go before the rest
 		}
 	}
 	if err := f.q.ack(it); err != nil {
@@ -59,14 +57,11 @@ func (f *Forwarder) deliver(it *item) {
 	f.finish(it)
 }
 
-// export sends one single-signal request until it is delivered or given up
-// for a counted reason. It returns false only when shutdown interrupted it.
-// size is b's protobuf size when known, else 0.
-func (f *Forwarder) export(it *item, s signal, b pipeline.Batch, size int) bool {
-	if count(b, s) > 1 && f.tooBig(s, b, size) {
-		f.m.splits.Inc()
-		first := split(s, b)
-		return f.export(it, s, first, 0) && f.export(it, s, b, 0)
+// export sends one chunk until it is delivered or given up for a counted
+// reason. It returns false only when shutdown interrupted it.
+func (f *Forwarder) export(it *item, s signal, c chunk) bool {
+	if c.n > 1 && !c.sized && f.tooBig(c.raw) {
+		return f.splitSend(it, s, c)
 	}
 	for attempt := 0; ; attempt++ {
 		if err := f.gate.acquire(f.runCtx); err != nil {
@@ -74,10 +69,10 @@ func (f *Forwarder) export(it *item, s signal, b pipeline.Batch, size int) bool 
 		}
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(f.runCtx, f.cfg.Timeout)
-		rejected, err := f.client.send(ctx, s, b)
+		rejected, err := f.client.send(ctx, s, c.raw)
 		cancel()
 		f.m.duration.Observe(time.Since(start).Seconds())
-		n := count(b, s)
+		n := c.n
 		if err == nil {
 			f.gate.release(outcomeHealthy, 0)
 			f.outcome(s, "success")
@@ -99,12 +94,10 @@ func (f *Forwarder) export(it *item, s signal, b pipeline.Batch, size int) bool 
 			f.gate.release(outcomeHealthy, 0)
 			if e.tooLarge && n > 1 {
 				f.outcome(s, "too_large")
-				f.m.splits.Inc()
-				first := split(s, b)
-				return f.export(it, s, first, 0) && f.export(it, s, b, 0)
+				return f.splitSend(it, s, c)
 			}
 			f.outcome(s, "permanent")
-			f.fail(it, s, b, n, e)
+			f.fail(it, s, c, e)
 			return true
 		}
 		wait := max(f.backoff(attempt), e.retryAfter)
@@ -130,35 +123,48 @@ func (f *Forwarder) export(it *item, s signal, b pipeline.Batch, size int) bool 
 	}
 }
 
-// knownSize is the protobuf size of signal s of it when the in-memory queue
-// measured it at enqueue and s is all the item holds (the batcher's merged
-// batches are one signal each), so sending does not walk the data again to
-// size it; else 0.
-func (f *Forwarder) knownSize(it *item, s signal) int {
-	if f.durable || it.bytes <= 0 {
-		return 0
-	}
-	for _, o := range signals {
-		if o != s && it.counts[o] > 0 {
-			return 0
+// splitSend decodes c, splits it in halves and sends each: the rare path of
+// a 413 or of a chunk read back from disk above max_request_bytes.
+func (f *Forwarder) splitSend(it *item, s signal, c chunk) bool {
+	f.m.splits.Inc()
+	b, err := unmarshalSignal(s, c.raw)
+	var first, rest []byte
+	var k int
+	if err == nil {
+		h := split(s, b)
+		k = count(h, s)
+		if first, err = marshalSignal(s, h); err == nil {
+			rest, err = marshalSignal(s, b)
 		}
 	}
-	return int(it.bytes)
+	if err != nil || k == 0 || k >= c.n {
+		// Bytes that passed the queue's CRC but do not decode into
+		// several items: nothing can be sent of them.
+		f.drop(it, s, c.n, reasonCorrupt)
+		f.errLog.Do(func() {
+			f.log.Error("forward: a queued request could not be split; dropped", "signal", s.String(), "items", c.n, "err", err)
+		})
+		return true
+	}
+	return f.export(it, s, chunk{raw: first, n: k}) && f.export(it, s, chunk{raw: rest, n: c.n - k})
 }
 
 // fail drops a request the backend refused for good.
-func (f *Forwarder) fail(it *item, s signal, b pipeline.Batch, n int, e *exportError) {
+func (f *Forwarder) fail(it *item, s signal, c chunk, e *exportError) {
 	if e.reason == reasonUnauthorized && f.authErr.Load() == nil {
 		err := fmt.Errorf("backend refused the credentials (%v): check the api-key header / NEW_RELIC_LICENSE_KEY", e)
 		f.authErr.Store(&err)
 		f.log.Error("forward: "+err.Error(), "target", f.target())
 	}
 	if o := f.observer.Load(); o != nil {
-		(*o).ExportFailed(b, e.reason)
+		// The observer reads resources, so this rare path decodes.
+		if b, err := unmarshalSignal(s, c.raw); err == nil {
+			(*o).ExportFailed(b, e.reason)
+		}
 	}
-	f.drop(it, s, n, e.reason)
+	f.drop(it, s, c.n, e.reason)
 	f.warnLog.Do(func() {
-		f.log.Warn("forward: backend refused data permanently, dropped", "signal", s.String(), "items", n, "reason", e.reason, "err", e)
+		f.log.Warn("forward: backend refused data permanently, dropped", "signal", s.String(), "items", c.n, "reason", e.reason, "err", e)
 	})
 }
 

@@ -87,7 +87,7 @@ func TestGRPCZstdCompression(t *testing.T) {
 	defer c.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := c.send(ctx, sigMetrics, testBatch(50, 0, 0)); err != nil {
+	if _, err := c.send(ctx, sigMetrics, rawOf(t, sigMetrics, testBatch(50, 0, 0))); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	srv.mu.Lock()
