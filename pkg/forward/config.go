@@ -60,8 +60,13 @@ type QueueConfig struct {
 	Workers int `yaml:"workers"`
 	// Dir, when set, makes the queue durable on disk.
 	Dir string `yaml:"dir"`
-	// MaxBytes caps the encoded size of what is queued.
+	// MaxBytes caps the encoded size of what is queued (on disk with Dir).
 	MaxBytes int64 `yaml:"max_bytes"`
+	// MemoryMaxBytes caps the encoded size of queued data held in memory:
+	// without Dir the whole queue, with Dir the recent batches also kept
+	// in memory so that sending them reads nothing back. It keeps the
+	// process small while Dir still buffers MaxBytes of an outage.
+	MemoryMaxBytes int64 `yaml:"memory_max_bytes"`
 	// Fsync is when a durable queue syncs: "batch" (before every
 	// acknowledgement) or an interval such as "200ms".
 	Fsync string `yaml:"fsync"`
@@ -94,10 +99,11 @@ func DefaultConfig() Config {
 		Compression: "gzip",
 		Timeout:     30 * time.Second,
 		Queue: QueueConfig{
-			SizeItems: 200_000,
-			Workers:   4,
-			MaxBytes:  512 << 20,
-			Fsync:     "batch",
+			SizeItems:      200_000,
+			Workers:        4,
+			MaxBytes:       512 << 20,
+			MemoryMaxBytes: 32 << 20,
+			Fsync:          "batch",
 		},
 		Retry: RetryConfig{
 			InitialInterval: time.Second,
@@ -228,6 +234,9 @@ func (q QueueConfig) validate() error {
 	}
 	if q.MaxBytes <= 0 {
 		p.Add("max_bytes", "must be positive")
+	}
+	if q.MemoryMaxBytes <= 0 {
+		p.Add("memory_max_bytes", "must be positive")
 	}
 	if _, err := parseFsync(q.Fsync); err != nil {
 		p.Add("fsync", "%v", err)

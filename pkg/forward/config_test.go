@@ -27,6 +27,7 @@ func TestValidate(t *testing.T) {
 		{"cert without key", func(c *Config) { c.TLS.CertFile = "c.pem" }, "tls"},
 		{"zero timeout", func(c *Config) { c.Timeout = 0 }, "timeout"},
 		{"zero workers", func(c *Config) { c.Queue.Workers = 0 }, "queue.workers"},
+		{"zero memory bound", func(c *Config) { c.Queue.MemoryMaxBytes = 0 }, "queue.memory_max_bytes"},
 		{"bad fsync", func(c *Config) { c.Queue.Fsync = "sometimes" }, "queue.fsync"},
 		{"fsync interval", func(c *Config) { c.Queue.Fsync = "200ms" }, ""},
 		{"max below initial", func(c *Config) { c.Retry.MaxInterval = 1 }, "retry.max_interval"},

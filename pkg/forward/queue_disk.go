@@ -15,7 +15,8 @@ import (
 // put returns only after the record is written (and fsynced, with the
 // "batch" policy), so what Consume acknowledged survives kill -9. Only
 // metadata stays in memory, plus the encoded requests of recently queued
-// items up to hotBytes, so the common case never reads back from disk.
+// items up to memory_max_bytes, so the common case never reads back from
+// disk while a backlog waits there.
 type diskQueue struct {
 	dir        string
 	lock       *os.File
@@ -24,6 +25,7 @@ type diskQueue struct {
 	dropOldest bool
 	interval   time.Duration // 0 = fsync before every put returns
 	segBytes   int64         // rotate the active segment beyond this size
+	hotMax     int64         // memory_max_bytes: encoded bytes of ready items kept in memory
 
 	mu      sync.Mutex
 	segs    map[uint64]*segment
@@ -44,10 +46,6 @@ type diskQueue struct {
 	wg         sync.WaitGroup
 }
 
-// hotBytes bounds the encoded size of queued batches also kept in memory,
-// so a backlog is read from disk.
-const hotBytes = 32 << 20
-
 // openDiskQueue opens (or creates) the queue in cfg.Dir and returns what a
 // previous run left unsent, oldest first, and the size of any corrupt tail
 // it quarantined.
@@ -61,7 +59,7 @@ func openDiskQueue(cfg QueueConfig) (*diskQueue, []*item, int64, error) {
 		return nil, nil, 0, err
 	}
 	q := &diskQueue{dir: cfg.Dir, lock: lock, maxItems: cfg.SizeItems, maxBytes: cfg.MaxBytes, dropOldest: cfg.DropOldest,
-		interval: interval, segBytes: segmentBytes, segs: map[uint64]*segment{}, notify: make(chan struct{}, 1), stopped: make(chan struct{})}
+		interval: interval, segBytes: segmentBytes, hotMax: cfg.MemoryMaxBytes, segs: map[uint64]*segment{}, notify: make(chan struct{}, 1), stopped: make(chan struct{})}
 	removeOrphanAcks(cfg.Dir)
 	ids, err := listSegments(cfg.Dir)
 	if err != nil {
@@ -146,7 +144,7 @@ func (q *diskQueue) put(it *item, accepted func()) ([]*item, error) {
 	it.seg, it.off, it.bytes = q.active, q.active.size, size
 	q.active.size += size
 	q.active.records++
-	if q.hot+size <= hotBytes {
+	if q.hot+size <= q.hotMax {
 		q.hot += size
 	} else {
 		it.chunks, it.onDisk = [3][]chunk{}, true

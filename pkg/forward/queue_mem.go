@@ -46,7 +46,7 @@ type memQueue struct {
 
 func newMemQueue(q QueueConfig) *memQueue {
 	// Every batch holds at least one item, so size_items slots always suffice.
-	return &memQueue{ch: make(chan *item, q.SizeItems), maxItems: q.SizeItems, maxBytes: q.MaxBytes, dropOldest: q.DropOldest}
+	return &memQueue{ch: make(chan *item, q.SizeItems), maxItems: q.SizeItems, maxBytes: min(q.MaxBytes, q.MemoryMaxBytes), dropOldest: q.DropOldest}
 }
 
 func (q *memQueue) put(it *item, accepted func()) ([]*item, error) {

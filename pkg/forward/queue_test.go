@@ -86,3 +86,54 @@ func TestDropOldest(t *testing.T) {
 	}
 	_ = f.Shutdown(context.Background())
 }
+
+// memory_max_bytes bounds the in-memory queue below max_bytes. A durable
+// queue under the same setting keeps accepting up to max_bytes: what is
+// beyond the memory bound waits on disk only and is read back to be sent.
+func TestMemoryBound(t *testing.T) {
+	one := testItem(t, testBatch(50, 0, 0), time.Now()).bytes
+	for _, durable := range []bool{false, true} {
+		t.Run(map[bool]string{false: "memory", true: "durable"}[durable], func(t *testing.T) {
+			be := fakebackend.Start(t)
+			cfg := testConfig(be, "grpc")
+			if durable {
+				cfg.Queue.Dir = t.TempDir()
+			}
+			cfg.Queue.MemoryMaxBytes = 3 * one
+			f, reg := newStopped(t, cfg) // not started: nothing drains
+			accepted := 0
+			for range 10 {
+				err := f.Consume(context.Background(), testBatch(50, 0, 0))
+				if err == nil {
+					accepted++
+				} else if !errors.Is(err, pipeline.ErrRefused) {
+					t.Fatal(err)
+				}
+			}
+			if want := map[bool]int{false: 3, true: 10}[durable]; accepted != want {
+				t.Fatalf("accepted %d batches, want %d", accepted, want)
+			}
+			if q, ok := f.q.(*diskQueue); ok {
+				q.mu.Lock()
+				inMemory := 0
+				for _, it := range q.ready {
+					if !it.onDisk {
+						inMemory++
+					}
+				}
+				hot := q.hot
+				q.mu.Unlock()
+				if inMemory == 0 || inMemory >= 3 || hot > cfg.Queue.MemoryMaxBytes {
+					t.Errorf("%d batches (%d bytes) kept in memory, want 1-2 under %d", inMemory, hot, cfg.Queue.MemoryMaxBytes)
+				}
+			}
+			_ = f.Start(context.Background())
+			be.WaitForItems(t, accepted*50, 10*time.Second)
+			waitBalanced(t, reg)
+			if got := gathered(t, reg, "dbintel_forward_items_sent_total"); got != float64(accepted*50) {
+				t.Errorf("sent %v, want %d", got, accepted*50)
+			}
+			shutdown(t, f, 5*time.Second)
+		})
+	}
+}
