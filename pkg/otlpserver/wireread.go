@@ -15,7 +15,10 @@ import (
 // and a walk that skips more than pdata would miss messages pdata decodes
 // (a group that protowire skips to its end, pdata ends after one field).
 
-var errWireOverflow = errors.New("protobuf: varint overflows 64 bits")
+var (
+	errWireOverflow = errors.New("protobuf: varint overflows 64 bits")
+	errWireLength   = fmt.Errorf("protobuf: field past the end: %w", io.ErrUnexpectedEOF)
+)
 
 func wireVarint(b []byte, i int) (uint64, int, error) {
 	var v uint64
