@@ -16,7 +16,7 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= $(SYSCONFDIR)/systemd/system
 DESTDIR    ?=
 
-.PHONY: build test demo bench lint vet fmt clean install loadtest
+.PHONY: build test demo bench lint vet fmt clean install loadtest loadtest-steady
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/gateway ./cmd/gateway
@@ -64,3 +64,9 @@ clean:
 # _COMPRESSION, _CONNS, _WORKERS, _RATE, _PROFILE (a directory for pprof).
 loadtest:
 	DBINTEL_LOAD=1 $(GO) test -count=1 -run '^TestLoad$$' -v -timeout 20m ./test/load
+
+# The gateway flat out, then for DBINTEL_LOAD_STEADY_SECONDS (300) at half
+# that rate, printing its highest RSS of each minute: memory stays flat.
+loadtest-steady:
+	DBINTEL_LOAD=1 DBINTEL_LOAD_SCENARIOS=$${DBINTEL_LOAD_SCENARIOS:-default,steady} \
+		$(GO) test -count=1 -run '^TestLoad$$' -v -timeout 60m ./test/load

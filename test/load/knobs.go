@@ -15,6 +15,7 @@ type knobs struct {
 	queueDir             string // durable scenario: the forward queue's directory
 	conns, workers, rate string
 	profileDir           string
+	steadySeconds        int // the steady scenario's length
 }
 
 func env(name, def string) string {
@@ -26,6 +27,7 @@ func env(name, def string) string {
 
 func readKnobs() knobs {
 	s, _ := strconv.Atoi(env("DBINTEL_LOAD_SECONDS", "10"))
+	steady, _ := strconv.Atoi(env("DBINTEL_LOAD_STEADY_SECONDS", "300"))
 	return knobs{
 		seconds:     max(s, 1),
 		signals:     strings.Split(env("DBINTEL_LOAD_SIGNALS", "metrics,logs"), ","),
@@ -37,6 +39,8 @@ func readKnobs() knobs {
 		workers:     env("DBINTEL_LOAD_WORKERS", "8"),
 		rate:        env("DBINTEL_LOAD_RATE", "0"),
 		profileDir:  os.Getenv("DBINTEL_LOAD_PROFILE"),
+
+		steadySeconds: max(steady, 60),
 	}
 }
 

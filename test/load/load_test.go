@@ -42,13 +42,24 @@ func TestLoad(t *testing.T) {
 	}
 	var rows []row
 	for _, signal := range k.signals {
+		flatOut := 0.0 // items/s the default scenario accepted, for steady
 		for _, sc := range k.scenarios {
 			r := row{scenario: sc, signal: signal}
+			kk := k
+			if sc == "steady" {
+				kk.rate = fmt.Sprintf("%.2f", flatOut/2/itemsPerRequest)
+				kk.seconds = k.steadySeconds
+			}
 			switch {
 			case sc == "collector" && collectorErr != nil:
 				r.note = "not measured: build failed: " + firstLine(collectorErr.Error())
+			case sc == "steady" && flatOut == 0:
+				r.note = "not measured: steady runs at half the rate of a default row before it"
 			default:
-				t.Run(signal+"/"+sc, func(t *testing.T) { r = measure(t, k, loadgen, collector, sc, signal) })
+				t.Run(signal+"/"+sc, func(t *testing.T) { r = measure(t, kk, loadgen, collector, sc, signal) })
+			}
+			if sc == "default" && r.gen.Seconds > 0 {
+				flatOut = float64(r.gen.Items) / r.gen.Seconds
 			}
 			rows = append(rows, r)
 		}
@@ -70,6 +81,10 @@ func measure(t *testing.T, k knobs, loadgen, collector, scenario, signal string)
 		target = "http://" + tg.http
 	}
 	prof := startProfile(t, k, scenario, signal, tg)
+	var rss rssSampler
+	if scenario == "steady" {
+		rss = sampleRSS(tg.pid, 5*time.Second)
+	}
 	cmd := exec.Command(loadgen, "-target", target, "-protocol", k.protocol, "-signal", signal,
 		"-conns", k.conns, "-workers", k.workers, "-rate", k.rate, "-duration", strconv.Itoa(k.seconds)+"s")
 	cmd.Stderr = os.Stderr
@@ -81,9 +96,13 @@ func measure(t *testing.T, k knobs, loadgen, collector, scenario, signal string)
 	if err := json.Unmarshal(out, &g); err != nil {
 		t.Fatalf("loadgen output %q: %v", out, err)
 	}
+	byMinute := rss.stop()
 	delivered := drain(sink)
 	prof.wait()
-	r := row{scenario: scenario, signal: signal, gen: g, delivered: delivered}
+	r := row{scenario: scenario, signal: signal, gen: g, delivered: delivered, rssByMinute: byMinute}
+	if scenario == "steady" {
+		r.note = fmt.Sprintf("(%s req/s for %d s)", k.rate, k.seconds)
+	}
 	if tg.pid > 0 {
 		r.cpu = must(t)(cpuSeconds(tg.pid)) - cpu0
 		r.rss = must(t)(peakRSSMiB(tg.pid))
@@ -93,6 +112,53 @@ func measure(t *testing.T, k knobs, loadgen, collector, scenario, signal string)
 	}
 	tg.stop()
 	return r
+}
+
+// itemsPerRequest is cmd/loadgen's default -items.
+const itemsPerRequest = 1000
+
+// rssSampler reads a process's VmRSS every interval until stopped.
+type rssSampler struct {
+	stopc chan struct{}
+	done  chan []float64
+}
+
+func sampleRSS(pid int, every time.Duration) rssSampler {
+	s := rssSampler{stopc: make(chan struct{}), done: make(chan []float64, 1)}
+	go func() {
+		var byMinute []float64
+		start := time.Now()
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-s.stopc:
+				s.done <- byMinute
+				return
+			case now := <-tick.C:
+				v, err := rssMiB(pid)
+				if err != nil {
+					continue
+				}
+				m := int(now.Sub(start) / time.Minute)
+				for len(byMinute) <= m {
+					byMinute = append(byMinute, 0)
+				}
+				byMinute[m] = max(byMinute[m], v)
+			}
+		}
+	}()
+	return s
+}
+
+// stop ends the sampling and returns the highest VmRSS of each minute; nil
+// if none was started.
+func (s rssSampler) stop() []float64 {
+	if s.stopc == nil {
+		return nil
+	}
+	close(s.stopc)
+	return <-s.done
 }
 
 // drain waits until the sink's count has stood still for a second (the

@@ -19,6 +19,7 @@ type row struct {
 	gen              genResult
 	delivered        int
 	cpu, rss         float64 // CPU-seconds during the run and drain; peak RSS MiB
+	rssByMinute      []float64
 	note             string
 }
 
@@ -27,6 +28,7 @@ var scenarioNames = map[string]string{
 	"floor":     "(b) gateway, stages off, no compression",
 	"default":   "(c) gateway, deploy/gateway.yaml",
 	"durable":   "(c') the same, queue on disk (fsync: batch)",
+	"steady":    "(c'') the same at half the (c) rate",
 	"collector": "(d) Collector v0.165 mem+redaction+batch",
 }
 
@@ -61,7 +63,7 @@ func table(k knobs, rows []row) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %.0f | %d (%.0f%%) | %s | %s | %.1f | %.1f | %d | %s |\n",
 			name, r.signal, float64(r.gen.Items)/r.gen.Seconds, r.delivered,
-			100*float64(r.delivered)/float64(max(r.gen.Items, 1)), cpu, rss, r.gen.P50ms, r.gen.P99ms, r.gen.Refused, r.note)
+			100*float64(r.delivered)/float64(max(r.gen.Items, 1)), cpu, rss, r.gen.P50ms, r.gen.P99ms, r.gen.Refused, r.fullNote())
 	}
 	return b.String()
 }
@@ -137,4 +139,16 @@ func fetch(url, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// fullNote is the row's note, with the steady scenario's RSS by minute.
+func (r row) fullNote() string {
+	if len(r.rssByMinute) == 0 {
+		return r.note
+	}
+	mins := make([]string, len(r.rssByMinute))
+	for i, v := range r.rssByMinute {
+		mins[i] = fmt.Sprintf("%.0f", v)
+	}
+	return strings.TrimSpace("RSS MiB, highest per minute: " + strings.Join(mins, " ") + " " + r.note)
 }

@@ -59,7 +59,7 @@ func startTarget(t *testing.T, k knobs, scenario, collector string, sink *fakeba
 	case "config":
 		// config=PATH: any gateway config, e.g. a queue bound under trial.
 		return startGateway(t, k, bin, sink, withCompression(t, k, variant))
-	case "default":
+	case "default", "steady":
 		return startGateway(t, k, bin, sink, withCompression(t, k, filepath.Join(harness.Root(), "deploy", "gateway.yaml")))
 	case "durable":
 		// deploy/gateway.yaml with its queue on disk (fsync: batch).
@@ -76,7 +76,7 @@ func startTarget(t *testing.T, k knobs, scenario, collector string, sink *fakeba
 		waitTCP(t, httpAddr, 30*time.Second)
 		return target{grpc: grpcAddr, http: httpAddr, pid: p.Pid(), stop: func() { _ = p.Stop(10 * time.Second) }}
 	}
-	t.Fatalf("unknown scenario %q (direct, floor, default, durable, collector)", scenario)
+	t.Fatalf("unknown scenario %q (direct, floor, default, durable, steady, collector)", scenario)
 	return target{}
 }
 
