@@ -9,6 +9,7 @@
 package pgtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -166,6 +167,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("pgtest: %v\n%s", err, out)
 	}
 	s.port = freePort(t)
+	if p, err := strconv.Atoi(o.settings["port"]); err == nil {
+		s.port = p
+	}
 	if o.tls {
 		if err := s.setupTLS(o.settings); err != nil {
 			t.Fatalf("pgtest: tls: %v", err)
@@ -174,7 +178,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err := s.writeConf(o.settings); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
-	s.Start()
+	s.launch(o.settings)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, s.DSN())
@@ -271,22 +275,59 @@ func StartStandby(t testing.TB, primary *Server) *Server {
 	s.port = freePort(t)
 	// Later lines win: move the copy of the primary's settings to its own
 	// port, socket and log directory.
-	if err := s.writeConf(map[string]string{"port": strconv.Itoa(s.port)}); err != nil {
+	conf := map[string]string{"port": strconv.Itoa(s.port)}
+	if err := s.writeConf(conf); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
-	s.Start()
+	s.launch(conf)
 	return s
+}
+
+// launch starts a new server. A port taken between freePort and the bind
+// (test packages run in parallel) is replaced by a free one, up to 3 tries;
+// conf is what writeConf was given.
+func (s *Server) launch(conf map[string]string) {
+	s.t.Helper()
+	// The bind error is in the server log when the logging collector
+	// started first, else in pg_ctl's.
+	logs := []string{filepath.Join(s.dir, "pg_ctl.log"), filepath.Join(s.logDir, "postgresql.log")}
+	for attempt := 1; ; attempt++ {
+		out, err := s.start()
+		if err == nil {
+			return
+		}
+		var log []byte
+		for _, f := range logs {
+			b, _ := os.ReadFile(f)
+			log = append(log, b...)
+		}
+		if attempt < 3 && bytes.Contains(log, []byte("Address already in use")) {
+			s.port = freePort(s.t)
+			conf["port"] = strconv.Itoa(s.port)
+			if err := s.writeConf(conf); err != nil {
+				s.t.Fatalf("pgtest: %v", err)
+			}
+			for _, f := range logs {
+				_ = os.Remove(f)
+			}
+			continue
+		}
+		s.t.Fatalf("pgtest: pg_ctl start: %v\n%s\n%s", err, out, log)
+	}
 }
 
 // Start starts a stopped server again, with the same data and port. It
 // must be called from the test goroutine (it calls t.Fatal on failure).
 func (s *Server) Start() {
 	s.t.Helper()
-	out, err := s.run("pg_ctl", "-D", s.dataDir, "-l", filepath.Join(s.dir, "pg_ctl.log"), "-w", "-t", "60", "start")
-	if err != nil {
+	if out, err := s.start(); err != nil {
 		log, _ := os.ReadFile(filepath.Join(s.dir, "pg_ctl.log"))
 		s.t.Fatalf("pgtest: pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
+}
+
+func (s *Server) start() ([]byte, error) {
+	return s.run("pg_ctl", "-D", s.dataDir, "-l", filepath.Join(s.dir, "pg_ctl.log"), "-w", "-t", "60", "start")
 }
 
 // Stop stops the server (fast shutdown: sessions are disconnected). It must
