@@ -100,18 +100,15 @@ func (fo *Fanout) Start(ctx context.Context) error {
 	return nil
 }
 
-// Consume hands a copy of b to every backend but the last, which takes b.
+// Consume hands b to every backend. No copy is needed: a forwarder only
+// reads the batch, to encode it into its own queue.
 func (fo *Fanout) Consume(ctx context.Context, b pipeline.Batch) error {
 	errs := make([]error, len(fo.fs))
 	missed := make([]int, len(fo.fs))
 	accepted := false
+	n := b.Counts().Total()
 	for i, f := range fo.fs {
-		in := b
-		if i < len(fo.fs)-1 {
-			in = copyBatch(b)
-		}
-		n := in.Counts().Total() // before Consume: then the batch is not ours
-		if errs[i] = f.Consume(ctx, in); errs[i] == nil {
+		if errs[i] = f.Consume(ctx, b); errs[i] == nil {
 			accepted = true
 		} else {
 			missed[i] = n
@@ -156,14 +153,6 @@ func (fo *Fanout) Shutdown(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-func copyBatch(b pipeline.Batch) pipeline.Batch {
-	c := pipeline.NewBatch()
-	b.Metrics.CopyTo(c.Metrics)
-	b.Logs.CopyTo(c.Logs)
-	b.Traces.CopyTo(c.Traces)
-	return c
 }
 
 // MarshalYAML keeps the name next to the inline config; without it the

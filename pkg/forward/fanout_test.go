@@ -123,3 +123,30 @@ func TestTargetsYAMLDefaultsAndStrictness(t *testing.T) {
 		t.Fatal("an unknown key in a fan-out entry was accepted")
 	}
 }
+
+// Backends share one batch: one that splits it (a smaller request limit)
+// must leave it whole for the next.
+func TestFanoutSplitAtOneBackendLeavesOthersWhole(t *testing.T) {
+	small, whole := fakebackend.Start(t), fakebackend.Start(t)
+	smallCfg := testConfig(small, "grpc")
+	smallCfg.Compression, smallCfg.MaxRequestBytes = "none", 2000
+	fo, err := NewFanout([]Target{{Name: "small", Config: smallCfg}, {Name: "whole", Config: testConfig(whole, "grpc")}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = fo.Start(context.Background())
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = fo.Shutdown(ctx)
+	}()
+	if err := fo.Consume(context.Background(), testBatch(0, 0, 300)); err != nil {
+		t.Fatal(err)
+	}
+	small.WaitForItems(t, 300, 10*time.Second)
+	whole.WaitForItems(t, 300, 10*time.Second)
+	if len(ids(small)) != 300 || len(ids(whole)) != 300 || len(small.Requests()) < 2 || len(whole.Requests()) != 1 {
+		t.Errorf("small: %d spans in %d requests; whole: %d spans in %d requests",
+			len(ids(small)), len(small.Requests()), len(ids(whole)), len(whole.Requests()))
+	}
+}

@@ -106,7 +106,8 @@ func (f *Forwarder) Start(_ context.Context) error {
 }
 
 // Consume queues b and returns; the workers send it. A full queue refuses
-// with a retryable pipeline.Refused error so senders back off.
+// with a retryable pipeline.Refused error so senders back off. b is only
+// read (encoded into the queue), never changed.
 func (f *Forwarder) Consume(_ context.Context, b pipeline.Batch) error {
 	retryAfter := f.cfg.Retry.InitialInterval
 	if f.stopping.Load() {

@@ -86,6 +86,15 @@ func part(b pipeline.Batch, s signal) pipeline.Batch {
 	}
 }
 
+// copyBatch is a deep copy, for a split that must leave b as it was.
+func copyBatch(b pipeline.Batch) pipeline.Batch {
+	c := pipeline.NewBatch()
+	b.Metrics.CopyTo(c.Metrics)
+	b.Logs.CopyTo(c.Logs)
+	b.Traces.CopyTo(c.Traces)
+	return c
+}
+
 // count returns the number of items of signal s in b.
 func count(b pipeline.Batch, s signal) int {
 	switch s {

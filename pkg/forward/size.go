@@ -12,7 +12,8 @@ import (
 
 // encode turns b into a queue item: each signal is marshalled once, split
 // first when its request would exceed max_request_bytes. The item keeps
-// only bytes, so b is garbage once Consume returns.
+// only bytes, so b is garbage once Consume returns. b is only read, so a
+// fan-out hands the same batch to every backend.
 func (f *Forwarder) encode(b pipeline.Batch, now time.Time) (*item, error) {
 	c := b.Counts()
 	it := &item{counts: [3]int{c.Points, c.Records, c.Spans}, enqueued: now}
@@ -20,7 +21,7 @@ func (f *Forwarder) encode(b pipeline.Batch, now time.Time) (*item, error) {
 		if it.counts[s] == 0 {
 			continue
 		}
-		cs, err := f.chunksOf(s, part(b, s), it.counts[s], nil)
+		cs, err := f.chunksOf(s, part(b, s), it.counts[s], false, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -31,10 +32,10 @@ func (f *Forwarder) encode(b pipeline.Batch, now time.Time) (*item, error) {
 }
 
 // chunksOf appends signal s of b (n items) to out as chunks that each fit
-// max_request_bytes, splitting b in halves (moving its items) as needed.
-// It marshals before measuring: the common batch fits, and its size is
-// then known without a separate walk.
-func (f *Forwarder) chunksOf(s signal, b pipeline.Batch, n int, out []chunk) ([]chunk, error) {
+// max_request_bytes, splitting in halves as needed; owned says b may be
+// split in place, else a copy is. It marshals before measuring: the common
+// batch fits, and its size is then known without a separate walk.
+func (f *Forwarder) chunksOf(s signal, b pipeline.Batch, n int, owned bool, out []chunk) ([]chunk, error) {
 	raw, err := marshalSignal(s, b)
 	if err != nil {
 		return out, err
@@ -43,12 +44,15 @@ func (f *Forwarder) chunksOf(s signal, b pipeline.Batch, n int, out []chunk) ([]
 		return append(out, chunk{raw: raw, n: n, sized: true}), nil
 	}
 	f.m.splits.Inc()
+	if !owned {
+		b = copyBatch(b)
+	}
 	first := split(s, b)
 	k := count(first, s)
-	if out, err = f.chunksOf(s, first, k, out); err != nil {
+	if out, err = f.chunksOf(s, first, k, true, out); err != nil {
 		return out, err
 	}
-	return f.chunksOf(s, b, n-k, out)
+	return f.chunksOf(s, b, n-k, true, out)
 }
 
 // tooBig reports whether raw (a request body before compression) would

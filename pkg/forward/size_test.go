@@ -96,9 +96,13 @@ func TestEncodeSplitsToTheLimit(t *testing.T) {
 	cfg.Compression = "none"
 	cfg.MaxRequestBytes = 2000
 	f, _ := start(t, cfg)
-	it, err := f.encode(testBatch(0, 0, 300), time.Now())
+	in := testBatch(0, 0, 300)
+	it, err := f.encode(in, time.Now())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if in.Traces.SpanCount() != 300 || in.Traces.ResourceSpans().Len() != 1 {
+		t.Fatalf("encode changed its input: %d spans in %d resources", in.Traces.SpanCount(), in.Traces.ResourceSpans().Len())
 	}
 	cs := it.chunks[sigTraces]
 	seen := map[string]bool{}
