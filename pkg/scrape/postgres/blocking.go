@@ -1,6 +1,9 @@
 package postgres
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // chainNode is one session of a blocking chain.
 type chainNode struct {
@@ -15,6 +18,9 @@ type chainNode struct {
 // each other in a cycle (a deadlock about to be broken) form a chain rooted
 // at their lowest pid.
 func blockingChains(sample []session) [][]chainNode {
+	if !slices.ContainsFunc(sample, func(s session) bool { return len(s.blockedBy) > 0 }) {
+		return nil // the usual case, without a map of every session each second
+	}
 	byPID := make(map[int32]session, len(sample))
 	waiters := map[int32][]int32{} // blocker -> sessions it blocks
 	var waiting []int32

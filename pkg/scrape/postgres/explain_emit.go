@@ -38,8 +38,8 @@ func (q *queryStats) explainTop(ctx context.Context, conn *pgx.Conn, version int
 	for i, d := range cand {
 		keys[i] = d.key
 	}
-	raw, err := readTexts(ctx, conn, version, keys)
-	if err != nil {
+	raw := make(map[stmtKey]string, len(keys))
+	if err := readTexts(ctx, conn, version, keys, func(k stmtKey, text string) { raw[k] = text }); err != nil {
 		q.log.Debug("explain: text fetch failed", "error", err)
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ type queryStats struct {
 	tracker *stmtTracker
 	texts   *lru.Cache[stmtKey, stmtText]
 	explain *explainer // nil unless query_stats.explain.enabled
+	names   *interner  // database and role names, shared by their rows
+
+	rowsSeen int // entries of the last run: the next run's capacity
 
 	lastAt      time.Time
 	since       time.Time               // start of the cumulative totals
@@ -56,7 +60,8 @@ type queryStats struct {
 
 func newQueryStats(target scrape.Target, conn *Conn, cfg QueryStatsConfig, log *slog.Logger, m *pgMetrics) *queryStats {
 	q := &queryStats{target: target, conn: conn, cfg: cfg, log: log, m: m, since: time.Now(), totals: map[string]stmtCounters{},
-		obf: sqlmask.New("postgresql"), tracker: newStmtTracker(cfg.MaxStatements)}
+		obf: sqlmask.New("postgresql"), tracker: newStmtTracker(cfg.MaxStatements),
+		names: newInterner(internedStrings)}
 	q.texts, _ = lru.NewWithEvict(cfg.TextCacheSize, func(stmtKey, stmtText) { m.textEvicted.Inc() })
 	if cfg.Explain.Enabled {
 		q.explain = newExplainer(cfg.Explain)
@@ -77,11 +82,13 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 		if err != nil {
 			return err
 		}
-		rows, hidden, err := readStatements(ctx, conn, version)
+		q.names.reset()
+		rows, hidden, err := readStatements(ctx, conn, version, q.rowsSeen, q.names)
 		if err != nil {
 			return err
 		}
 		q.noteHidden(hidden)
+		q.rowsSeen = len(rows)
 		if !q.lastReset.IsZero() && !resetAt.Equal(q.lastReset) {
 			q.tracker.reset()
 			q.m.resets.Inc()
@@ -114,7 +121,7 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 		if baseline {
 			return nil
 		}
-		top = topN(append([]stmtDelta(nil), deltas...), q.cfg.TopN)
+		top = slices.Clone(topN(deltas, q.cfg.TopN))
 		var missing []stmtKey
 		for _, d := range top {
 			if !q.texts.Contains(d.key) {
@@ -145,8 +152,9 @@ func (q *queryStats) Collect(ctx context.Context, now time.Time) (pipeline.Batch
 	return b, nil
 }
 
+// dropOwn filters ds in place.
 func (q *queryStats) dropOwn(ds []stmtDelta) []stmtDelta {
-	out := ds[:0:0]
+	out := ds[:0]
 	for _, d := range ds {
 		if t, _ := q.texts.Peek(d.key); !t.own {
 			out = append(out, d)
@@ -159,18 +167,13 @@ func (q *queryStats) fetchTexts(ctx context.Context, conn *pgx.Conn, version int
 	if len(keys) == 0 {
 		return nil
 	}
-	texts, err := readTexts(ctx, conn, version, keys)
-	if err != nil {
-		return err
-	}
-	for k, raw := range texts {
+	return readTexts(ctx, conn, version, keys, func(k stmtKey, raw string) {
 		t := stmtText{own: q.conn.isOwn(k.userid, raw)}
 		if !t.own {
 			t.text, t.op = q.obf.Obfuscate(raw)
 		}
 		q.texts.Add(k, t)
-	}
-	return nil
+	})
 }
 
 func (q *queryStats) noteHidden(hidden int) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/dbintel/dbintel/pkg/scrape"
 )
@@ -85,27 +86,33 @@ type stmtRow struct {
 
 // readStatements returns the entries the scraper's role may see; entries
 // of other roles without pg_read_all_stats have a NULL queryid and are
-// counted in hidden.
-func readStatements(ctx context.Context, conn *pgx.Conn, version int) (rows []stmtRow, hidden int, err error) {
+// counted in hidden. capHint sizes the result (the last run's count), and
+// names shares the database and role names, which repeat on every row.
+func readStatements(ctx context.Context, conn *pgx.Conn, version, capHint int, names *interner) (rows []stmtRow, hidden int, err error) {
 	res, err := conn.Query(ctx, statementsSQL(version))
 	if err != nil {
 		return nil, 0, classifyStatementsErr(err)
 	}
 	defer res.Close()
+	rows = make([]stmtRow, 0, capHint)
+	// Outside the loop: Scan takes pointers into them, which moves them to
+	// the heap.
+	var r stmtRow
+	var qid pgtype.Int8
+	var datname, rolname pgtype.DriverBytes
+	c := &r.c
 	for res.Next() {
-		var r stmtRow
-		var qid *int64
-		c := &r.c
-		if err := res.Scan(&r.key.userid, &r.key.dbid, &qid, &r.key.toplevel, &r.datname, &r.rolname,
+		if err := res.Scan(&r.key.userid, &r.key.dbid, &qid, &r.key.toplevel, &datname, &rolname,
 			&c.calls, &c.execMS, &c.planMS, &c.rows, &c.sharedHit, &c.sharedRead, &c.sharedDirtied, &c.sharedWritten,
 			&c.localHit, &c.localRead, &c.tempRead, &c.tempWritten, &c.walBytes); err != nil {
 			return nil, 0, fmt.Errorf("pg_stat_statements: %w", err)
 		}
-		if qid == nil {
+		if !qid.Valid {
 			hidden++
 			continue
 		}
-		r.key.queryid = *qid
+		r.key.queryid = qid.Int64
+		r.datname, r.rolname = names.str(datname), names.str(rolname)
 		rows = append(rows, r)
 	}
 	if err := res.Err(); err != nil {
@@ -145,8 +152,9 @@ func readInfo(ctx context.Context, conn *pgx.Conn, version int) (dealloc int64, 
 	return dealloc, reset, nil
 }
 
-// readTexts fetches the texts of keys and returns them by key.
-func readTexts(ctx context.Context, conn *pgx.Conn, version int, keys []stmtKey) (map[stmtKey]string, error) {
+// readTexts fetches the texts of keys and hands each to fn as it is read,
+// so a baseline's thousands of raw texts are never all held at once.
+func readTexts(ctx context.Context, conn *pgx.Conn, version int, keys []stmtKey, fn func(stmtKey, string)) error {
 	ids := make([]int64, 0, len(keys))
 	want := make(map[stmtKey]bool, len(keys))
 	for _, k := range keys {
@@ -155,19 +163,18 @@ func readTexts(ctx context.Context, conn *pgx.Conn, version int, keys []stmtKey)
 	}
 	res, err := conn.Query(ctx, textsSQL(version), ids)
 	if err != nil {
-		return nil, fmt.Errorf("pg_stat_statements texts: %w", err)
+		return fmt.Errorf("pg_stat_statements texts: %w", err)
 	}
-	out := make(map[stmtKey]string, len(keys))
 	var k stmtKey
 	var text string
 	_, err = pgx.ForEachRow(res, []any{&k.userid, &k.dbid, &k.queryid, &k.toplevel, &text}, func() error {
 		if want[k] {
-			out[k] = text
+			fn(k, text)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("pg_stat_statements texts: %w", err)
+		return fmt.Errorf("pg_stat_statements texts: %w", err)
 	}
-	return out, nil
+	return nil
 }

@@ -24,6 +24,7 @@ var mSessions = m("postgresql.sessions", "{session}",
 const (
 	maxSessionSeries = 2000 // (database, state, wait event) combinations
 	obfuscatedCache  = 2000 // raw text -> obfuscated, so a busy server's texts are not re-lexed every second
+	internedStrings  = 1000 // distinct column values shared per window (texts are at most track_activity_query_size)
 )
 
 type sessionSeries struct{ db, state, waitType, waitEvent string }
@@ -52,6 +53,8 @@ type sessions struct {
 	log    *slog.Logger
 	obf    *sqlmask.Obfuscator
 	texts  *lru.Cache[string, [2]string]
+	strs   *interner
+	sample []session // reused by every sample
 
 	windowStart time.Time
 	samples     int
@@ -64,7 +67,8 @@ type sessions struct {
 }
 
 func newSessions(target scrape.Target, conn *Conn, cfg SessionsConfig, m *pgMetrics, log *slog.Logger) *sessions {
-	s := &sessions{target: target, conn: conn, cfg: cfg, m: m, log: log, obf: sqlmask.New("postgresql")}
+	s := &sessions{target: target, conn: conn, cfg: cfg, m: m, log: log, obf: sqlmask.New("postgresql"),
+		strs: newInterner(internedStrings)}
 	s.texts, _ = lru.New[string, [2]string](obfuscatedCache)
 	s.resetWindow(time.Time{})
 	return s
@@ -79,13 +83,13 @@ func (s *sessions) resetWindow(now time.Time) {
 	s.active = map[sampleKey]*sampleAgg{}
 	s.order = nil
 	s.chains = map[int32][]chainNode{}
+	s.strs.reset()
 }
 
 func (s *sessions) Collect(ctx context.Context, now time.Time) (pipeline.Batch, error) {
-	var sample []session
 	err := s.conn.Do(ctx, func(ctx context.Context, conn *pgx.Conn, version int) error {
-		var err error
-		sample, err = readActivity(ctx, conn, version)
+		sample, err := readActivity(ctx, conn, version, s.sample, s.strs)
+		s.sample = sample
 		return err
 	})
 	if err != nil {
@@ -94,7 +98,7 @@ func (s *sessions) Collect(ctx context.Context, now time.Time) (pipeline.Batch, 
 	if s.windowStart.IsZero() {
 		s.windowStart = now
 	}
-	s.add(sample)
+	s.add(s.sample)
 	// The first sample is emitted at once so `scraper --once` shows it.
 	if s.emitted && now.Sub(s.windowStart) < s.cfg.EmitInterval {
 		return pipeline.NewBatch(), nil

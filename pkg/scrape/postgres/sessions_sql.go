@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // sqlActivityTemplate samples every other session in one query. pg_locks
@@ -61,21 +62,61 @@ type session struct {
 	backendStart                        *time.Time
 }
 
-func readActivity(ctx context.Context, conn *pgx.Conn, version int) ([]session, error) {
+// readActivity appends one sample to buf[:0]. Text columns are scanned as
+// driver bytes and shared through in: they repeat across sessions and
+// seconds, and a string per column, row and second was most of what the
+// scraper allocated.
+func readActivity(ctx context.Context, conn *pgx.Conn, version int, buf []session, in *interner) ([]session, error) {
 	rows, err := conn.Query(ctx, activitySQL(version))
 	if err != nil {
 		return nil, fmt.Errorf("pg_stat_activity: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (session, error) {
-		var s session
-		err := r.Scan(&s.pid, &s.datname, &s.user, &s.app, &s.state, &s.waitType, &s.waitEvent, &s.backend,
-			&s.queryID, &s.query, &s.queryStart, &s.xactStart, &s.now, &s.blockedBy,
-			&s.lockMode, &s.lockType, &s.lockRelation, &s.waitStart,
-			&s.clientAddr, &s.clientPort, &s.clientHost, &s.backendStart)
-		return s, err
-	})
-	if err != nil {
+	defer rows.Close()
+	out := buf[:0]
+	// Outside the loop: Scan takes pointers into them, which moves them to
+	// the heap.
+	var s session
+	var txt [13]pgtype.DriverBytes
+	for rows.Next() {
+		s = session{}
+		if err := rows.Scan(&s.pid, &txt[0], &txt[1], &txt[2], &txt[3], &txt[4], &txt[5], &txt[6],
+			&s.queryID, &txt[7], &s.queryStart, &s.xactStart, &s.now, &s.blockedBy,
+			&txt[8], &txt[9], &txt[10], &s.waitStart,
+			&txt[11], &s.clientPort, &txt[12], &s.backendStart); err != nil {
+			return nil, fmt.Errorf("pg_stat_activity: %w", err)
+		}
+		for i, dst := range [...]*string{&s.datname, &s.user, &s.app, &s.state, &s.waitType, &s.waitEvent, &s.backend,
+			&s.query, &s.lockMode, &s.lockType, &s.lockRelation, &s.clientAddr, &s.clientHost} {
+			*dst = in.str(txt[i])
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("pg_stat_activity: %w", err)
 	}
 	return out, nil
 }
+
+// interner hands out one string per distinct value, up to max values;
+// beyond that it allocates as usual.
+type interner struct {
+	m   map[string]string
+	max int
+}
+
+func newInterner(max int) *interner { return &interner{m: make(map[string]string), max: max} }
+
+func (in *interner) str(b []byte) string {
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in.m) < in.max {
+		in.m[s] = s
+	}
+	return s
+}
+
+// reset forgets every value, so texts no session shows any more are not
+// kept.
+func (in *interner) reset() { clear(in.m) }
