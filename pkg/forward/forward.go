@@ -114,14 +114,20 @@ func (f *Forwarder) Consume(_ context.Context, b pipeline.Batch) error {
 		f.m.refused.Inc()
 		return pipeline.Refused("shutting_down", retryAfter)
 	}
-	it, err := f.encode(b, time.Now())
+	c := b.Counts()
+	if c.Total() == 0 {
+		return nil
+	}
+	if f.q.refuses(c.Total()) {
+		// Saturated: answer before spending a marshal on the batch.
+		f.m.refused.Inc()
+		return pipeline.Refused("queue_full", retryAfter)
+	}
+	it, err := f.encode(b, c, time.Now())
 	if err != nil {
 		// pdata that does not marshal: no retry can help.
 		f.m.refused.Inc()
 		return fmt.Errorf("forward: %w", err)
-	}
-	if it.total() == 0 {
-		return nil
 	}
 	evicted, err := f.q.put(it, func() { f.account(it) })
 	for _, old := range evicted {

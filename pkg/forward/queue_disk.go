@@ -108,7 +108,7 @@ func openDiskQueue(cfg QueueConfig) (*diskQueue, []*item, int64, error) {
 }
 
 func (q *diskQueue) put(it *item, accepted func()) ([]*item, error) {
-	rec := encodeRecord(it) // outside the lock: the costly part
+	rec := encodeRecord(it) // outside the lock: a copy of every request
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
@@ -163,6 +163,12 @@ func (q *diskQueue) put(it *item, accepted func()) ([]*item, error) {
 		}
 	}
 	return evicted, nil
+}
+
+func (q *diskQueue) refuses(n int) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return full(q.items, n, q.maxItems, q.bytes, q.maxBytes, q.dropOldest)
 }
 
 func (q *diskQueue) get(ctx context.Context) (*item, error) {

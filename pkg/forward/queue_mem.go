@@ -20,6 +20,9 @@ type queue interface {
 	// item as sent before it was enqueued. evicted are items removed to make
 	// room (drop_oldest); the caller counts them.
 	put(it *item, accepted func()) (evicted []*item, err error)
+	// refuses reports whether put would refuse a batch of n items now,
+	// whatever its size, so Consume need not encode it first.
+	refuses(n int) bool
 	// get blocks until an item is available; errClosed once the queue is
 	// closed and nothing is left to hand out.
 	get(ctx context.Context) (*item, error)
@@ -77,6 +80,18 @@ func (q *memQueue) put(it *item, accepted func()) ([]*item, error) {
 	accepted()
 	q.ch <- it
 	return evicted, nil
+}
+
+func (q *memQueue) refuses(n int) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return full(q.items, n, q.maxItems, q.bytes, q.maxBytes, q.dropOldest)
+}
+
+// full is put's refusal rule for a batch of n items of any size: only a
+// non-empty queue refuses, and drop_oldest may make room instead.
+func full(items, n, maxItems int, bytes, maxBytes int64, dropOldest bool) bool {
+	return !dropOldest && items > 0 && (items+n > maxItems || bytes >= maxBytes)
 }
 
 func (q *memQueue) get(ctx context.Context) (*item, error) {

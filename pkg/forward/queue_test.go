@@ -137,3 +137,50 @@ func TestMemoryBound(t *testing.T) {
 		})
 	}
 }
+
+// refuses answers before a batch is encoded only where put would refuse it
+// whatever its size: an empty queue takes anything, what fits is taken.
+func TestRefusesAgreesWithPut(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		durable bool
+		bytes   bool // bound by bytes (1 byte), not by items
+	}{{"memory/items", false, false}, {"memory/bytes", false, true}, {"durable/items", true, false}, {"durable/bytes", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig().Queue
+			cfg.SizeItems = 10
+			if tc.bytes {
+				cfg.SizeItems, cfg.MaxBytes, cfg.MemoryMaxBytes = 1000, 1, 1
+			}
+			var q queue = newMemQueue(cfg)
+			if tc.durable {
+				cfg.Dir = t.TempDir()
+				dq, _, _, err := openDiskQueue(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q = dq
+			}
+			defer q.close()
+			put := func(n int) error {
+				_, err := q.put(testItem(t, testBatch(n, 0, 0), time.Now()), func() {})
+				return err
+			}
+			if q.refuses(50) {
+				t.Fatal("an empty queue refused")
+			}
+			if err := put(6); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.bytes && (q.refuses(4) || put(4) != nil) {
+				t.Fatal("4 more items fit but were refused")
+			}
+			if !q.refuses(1) {
+				t.Fatal("a full queue does not refuse before encoding")
+			}
+			if err := put(1); !errors.Is(err, errQueueFull) {
+				t.Fatalf("put into a full queue = %v", err)
+			}
+		})
+	}
+}

@@ -13,9 +13,8 @@ import (
 // encode turns b into a queue item: each signal is marshalled once, split
 // first when its request would exceed max_request_bytes. The item keeps
 // only bytes, so b is garbage once Consume returns. b is only read, so a
-// fan-out hands the same batch to every backend.
-func (f *Forwarder) encode(b pipeline.Batch, now time.Time) (*item, error) {
-	c := b.Counts()
+// fan-out hands the same batch to every backend. c is b.Counts().
+func (f *Forwarder) encode(b pipeline.Batch, c pipeline.Counts, now time.Time) (*item, error) {
 	it := &item{counts: [3]int{c.Points, c.Records, c.Spans}, enqueued: now}
 	for _, s := range signals {
 		if it.counts[s] == 0 {

@@ -97,7 +97,7 @@ func TestEncodeSplitsToTheLimit(t *testing.T) {
 	cfg.MaxRequestBytes = 2000
 	f, _ := start(t, cfg)
 	in := testBatch(0, 0, 300)
-	it, err := f.encode(in, time.Now())
+	it, err := f.encode(in, in.Counts(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
