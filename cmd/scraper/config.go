@@ -30,6 +30,7 @@ type Config struct {
 	// the next in its order while that one is down.
 	Gateways  Endpoints        `yaml:"gateways"`
 	Telemetry telemetry.Config `yaml:"telemetry"`
+	Runtime   runtimeConfig    `yaml:"runtime"`
 }
 
 // Endpoints is a YAML list of endpoints, or one string of comma-separated
@@ -85,6 +86,7 @@ func defaultConfig() Config {
 		MySQL:     mysql.DefaultConfig(),
 		Forward:   fwd,
 		Telemetry: tel,
+		Runtime:   defaultRuntime(),
 	}
 }
 
@@ -120,5 +122,6 @@ func (c Config) Validate() error {
 		p.Add("gateways", "cannot be combined with forward.sink.file")
 	}
 	p.Merge("telemetry", c.Telemetry.Validate())
+	c.Runtime.validate(&p)
 	return p.Err()
 }

@@ -39,6 +39,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	log := cfg.Telemetry.Logger(stderr)
+	cfg.Runtime.apply(os.Getenv, cfg.Telemetry.PprofEndpoint)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
