@@ -29,7 +29,8 @@ const warmup = 70 * time.Second
 // state (one query-statistics and tables run, six metrics runs, 60 session
 // samples); it reports the process's CPU as a percentage of one core over
 // those minutes, its resident set (largest and last VmRSS sampled each
-// second) and its peak VmHWM since start.
+// second, and the last split into anonymous and file-backed) and its peak
+// VmHWM since start.
 //
 //	go test -run XXX -bench ScraperProcess -benchtime 1x ./test/pgtest/overhead/
 func BenchmarkScraperProcess(b *testing.B) {
@@ -72,7 +73,7 @@ func BenchmarkScraperProcess(b *testing.B) {
 	}
 	b.StopTimer()
 	cpu := (cpuSeconds(b, pid) - cpuBefore) / time.Since(start).Seconds()
-	hwm := status(b, pid, "VmHWM")
+	hwm, anon, file := status(b, pid, "VmHWM"), status(b, pid, "RssAnon"), status(b, pid, "RssFile")
 	m := harness.ScrapeMetrics(b, "http://"+metrics+"/metrics")
 	if n := m.Sum("dbintel_scrape_errors_total"); n > 0 {
 		b.Errorf("%v collector runs failed", n)
@@ -87,6 +88,11 @@ func BenchmarkScraperProcess(b *testing.B) {
 	b.ReportMetric(maxRSS, "rss-max-MiB")
 	b.ReportMetric(rss, "rss-last-MiB")
 	b.ReportMetric(hwm, "vmhwm-MiB")
+	// VmRSS = RssAnon (the process's own memory) + RssFile (clean pages of
+	// the executable, shared with the page cache; mostly touched once at
+	// start-up).
+	b.ReportMetric(anon, "rss-anon-MiB")
+	b.ReportMetric(file, "rss-file-MiB")
 	b.ReportMetric(float64(sink.Items()-itemsBefore)/float64(b.N), "items/min")
 }
 
