@@ -27,15 +27,17 @@ type stmtDelta struct {
 // At most max entries are tracked; while the table is full, new entries are
 // not emitted, and the next scrape treats unknown entries as baselines.
 type stmtTracker struct {
-	max        int
-	state      map[stmtKey]*stmtState
+	max int
+	// Values, not pointers: a map without pointers is not scanned by the
+	// GC, which runs often at the scraper's low gc_percent.
+	state      map[stmtKey]stmtState
 	baselined  bool
 	overflowed bool
 	gen        uint64
 }
 
 func newStmtTracker(max int) *stmtTracker {
-	return &stmtTracker{max: max, state: map[stmtKey]*stmtState{}}
+	return &stmtTracker{max: max, state: map[stmtKey]stmtState{}}
 }
 
 // known reports whether key is tracked.
@@ -62,7 +64,7 @@ func (t *stmtTracker) apply(rows []stmtRow, own func(stmtKey) bool) (out []stmtD
 				dropped++
 				continue
 			}
-			st = &stmtState{c: r.c, own: own(r.key), seen: t.gen}
+			st = stmtState{c: r.c, own: own(r.key), seen: t.gen}
 			t.state[r.key] = st
 			if trustNew && !st.own && r.c.calls > 0 {
 				out = append(out, stmtDelta{key: r.key, datname: r.datname, rolname: r.rolname, d: r.c})
@@ -71,6 +73,7 @@ func (t *stmtTracker) apply(rows []stmtRow, own func(stmtKey) bool) (out []stmtD
 		}
 		prev := st.c
 		st.c, st.seen = r.c, t.gen
+		t.state[r.key] = st
 		if baseline || st.own || r.c.calls == prev.calls || decreased(r.c, prev) {
 			continue
 		}
