@@ -1,9 +1,11 @@
-// Package overhead measures what the PostgreSQL scraper costs: the
-// server-side time of its own statements and its CPU time per 10-second
-// cycle (averaged over minutes of the default schedule), against a server with 5,000 distinct statements in
-// pg_stat_statements and 200 sessions.
+// Package overhead measures what the PostgreSQL scraper costs against a
+// server with 5,000 distinct statements in pg_stat_statements and 200
+// sessions: in process, the server-side time of its own statements and its
+// CPU time per 10-second cycle (averaged over minutes of the default
+// schedule); as the real binary, its CPU and resident memory
+// (BenchmarkScraperProcess).
 //
-//	go test -run XXX -bench Overhead -benchtime 3x ./test/pgtest/overhead/
+//	go test -run XXX -bench 'Overhead$' -benchtime 3x ./test/pgtest/overhead/
 package overhead
 
 import (
