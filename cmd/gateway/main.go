@@ -56,6 +56,8 @@ type exporter interface {
 	Start(context.Context) error
 	Shutdown(context.Context) error
 	Ready() error
+	// Admit refuses, retryably, when the queue would refuse any batch.
+	Admit() error
 	SetFailureObserver(forward.FailureObserver)
 }
 

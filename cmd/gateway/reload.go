@@ -71,9 +71,15 @@ func (lc *liveChain) Consume(ctx context.Context, b pipeline.Batch) error {
 	return lc.cur.Load().chain.Consume(ctx, b)
 }
 
-// Admit asks the current memory limiter whether a request body may be read,
-// so a heap above the soft limit refuses before decoding, not after.
+// Admit asks the forward queue and the current memory limiter whether a
+// request body may be read, so a full queue or a heap above the soft limit
+// refuses before decoding, not after.
 func (lc *liveChain) Admit() error {
+	if lc.fwd != nil {
+		if err := lc.fwd.Admit(); err != nil {
+			return err
+		}
+	}
 	_, err := lc.cur.Load().limiter.Process(context.Background(), admissionProbe)
 	return err
 }

@@ -126,6 +126,22 @@ func (fo *Fanout) Consume(ctx context.Context, b pipeline.Batch) error {
 	return nil
 }
 
+// Admit refuses only when every backend's queue would refuse: Consume
+// accepts a batch that one backend takes.
+func (fo *Fanout) Admit() error {
+	var first error
+	for _, f := range fo.fs {
+		err := f.Admit()
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
 // Ready reports every backend that is not ready.
 func (fo *Fanout) Ready() error {
 	var errs []error

@@ -44,7 +44,11 @@ type Forwarder struct {
 	errLog   rate.Sometimes // per-item data-loss errors, idem
 
 	stopping atomic.Bool
-	started  atomic.Bool
+	// lastBatch is the size of the last batch offered, what Admit expects
+	// the next one to be: the batcher merges requests into batches of a
+	// similar size.
+	lastBatch atomic.Int64
+	started   atomic.Bool
 	// backendDown mirrors the backend gate: true while it holds sending.
 	backendDown atomic.Bool
 	runCtx      context.Context
@@ -105,6 +109,22 @@ func (f *Forwarder) Start(_ context.Context) error {
 	return nil
 }
 
+// Admit reports, before a receiver decodes a request, whether the queue
+// would now refuse a batch the size of the last one: flat out, requests
+// decoded and run through every stage only to be refused at a full queue
+// were a fifth of those the gateway received (make loadtest, metrics).
+// nil when a batch may be taken.
+func (f *Forwarder) Admit() error {
+	if f.q.refuses(int(max(f.lastBatch.Load(), 1))) {
+		return errQueueSaturated(f.cfg.Retry.InitialInterval)
+	}
+	return nil
+}
+
+func errQueueSaturated(retryAfter time.Duration) error {
+	return pipeline.Refused("queue_full", retryAfter)
+}
+
 // Consume queues b and returns; the workers send it. A full queue refuses
 // with a retryable pipeline.Refused error so senders back off. b is only
 // read (encoded into the queue), never changed.
@@ -118,10 +138,11 @@ func (f *Forwarder) Consume(_ context.Context, b pipeline.Batch) error {
 	if c.Total() == 0 {
 		return nil
 	}
+	f.lastBatch.Store(int64(c.Total()))
 	if f.q.refuses(c.Total()) {
 		// Saturated: answer before spending a marshal on the batch.
 		f.m.refused.Inc()
-		return pipeline.Refused("queue_full", retryAfter)
+		return errQueueSaturated(retryAfter)
 	}
 	it, err := f.encode(b, c, time.Now())
 	if err != nil {
