@@ -45,24 +45,7 @@ func TestReceiverAsksTheMemoryLimiterBeforeReading(t *testing.T) {
 				t.Fatalf("Admit: %v", err)
 			}
 
-			rcfg := cfg.Receiver
-			rcfg.GRPC.Endpoint, rcfg.HTTP.Endpoint = "", "127.0.0.1:0"
-			recv, err := otlpserver.New(rcfg, lc, nil, nil, otlpserver.WithAdmission(lc.Admit))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := recv.Start(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			defer recv.Shutdown(context.Background())
-			ld := plog.NewLogs()
-			ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr("x")
-			body, _ := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
-			resp, err := http.Post("http://"+recv.HTTPAddr().String()+"/v1/logs", "application/x-protobuf", bytes.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			resp := postThroughReceiver(t, cfg, lc)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
 			}
@@ -100,12 +83,21 @@ func TestReceiverAsksTheForwardQueueBeforeReading(t *testing.T) {
 	}
 	lc := &liveChain{fwd: fwd}
 	lc.cur.Store(g)
-	ld := plog.NewLogs()
-	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr("x")
-	if err := fwd.Consume(context.Background(), pipeline.FromLogs(ld)); err != nil {
+	if err := fwd.Consume(context.Background(), pipeline.FromLogs(oneLog())); err != nil {
 		t.Fatal(err)
 	}
 
+	resp := postThroughReceiver(t, cfg, lc)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || consumed != 0 {
+		t.Fatalf("status %d, Retry-After %q, %d batches reached the chain; want 503 with a retry hint and none",
+			resp.StatusCode, resp.Header.Get("Retry-After"), consumed)
+	}
+}
+
+// postThroughReceiver starts an HTTP receiver that asks lc.Admit before
+// reading, posts one log record to it and returns the (closed) answer.
+func postThroughReceiver(t *testing.T, cfg Config, lc *liveChain) *http.Response {
+	t.Helper()
 	rcfg := cfg.Receiver
 	rcfg.GRPC.Endpoint, rcfg.HTTP.Endpoint = "", "127.0.0.1:0"
 	recv, err := otlpserver.New(rcfg, lc, nil, nil, otlpserver.WithAdmission(lc.Admit))
@@ -116,14 +108,17 @@ func TestReceiverAsksTheForwardQueueBeforeReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer recv.Shutdown(context.Background())
-	body, _ := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
+	body, _ := plogotlp.NewExportRequestFromLogs(oneLog()).MarshalProto()
 	resp, err := http.Post("http://"+recv.HTTPAddr().String()+"/v1/logs", "application/x-protobuf", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || consumed != 0 {
-		t.Fatalf("status %d, Retry-After %q, %d batches reached the chain; want 503 with a retry hint and none",
-			resp.StatusCode, resp.Header.Get("Retry-After"), consumed)
-	}
+	return resp
+}
+
+func oneLog() plog.Logs {
+	ld := plog.NewLogs()
+	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr("x")
+	return ld
 }
