@@ -86,7 +86,8 @@ func measure(t *testing.T, k knobs, loadgen, collector, scenario, signal string)
 		rss = sampleRSS(tg.pid, 5*time.Second)
 	}
 	cmd := exec.Command(loadgen, "-target", target, "-protocol", k.protocol, "-signal", signal,
-		"-conns", k.conns, "-workers", k.workers, "-rate", k.rate, "-duration", strconv.Itoa(k.seconds)+"s")
+		"-conns", k.conns, "-workers", k.workers, "-rate", k.rate, "-duration", strconv.Itoa(k.seconds)+"s",
+		"-items", strconv.Itoa(itemsPerRequest))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -114,7 +115,8 @@ func measure(t *testing.T, k knobs, loadgen, collector, scenario, signal string)
 	return r
 }
 
-// itemsPerRequest is cmd/loadgen's default -items.
+// itemsPerRequest is what every generated request carries (-items): the
+// steady scenario turns items/s into requests/s with it.
 const itemsPerRequest = 1000
 
 // rssSampler reads a process's VmRSS every interval until stopped.
